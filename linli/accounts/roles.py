@@ -1,0 +1,52 @@
+"""Roles and what each may do. Roles are code (permissions are code); departments are data."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("居民")
+    GRID_WORKER = "grid_worker", _("网格员")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    SUBDISTRICT_STAFF = "subdistrict_staff", _("街道工作人员")
+    DISTRICT_LEADER = "district_leader", _("区级领导")
+    DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
+    AUDITOR = "auditor", _("审计员")
+    ADMINISTRATOR = "administrator", _("管理员")
+
+
+class Capability(models.TextChoices):
+    VIEW_PLACES = "view_places", _("查看区域与房屋")
+    EDIT_PLACES = "edit_places", _("维护楼栋、单元、房屋")
+    MANAGE_TREE = "manage_tree", _("调整区域树（新建、改名、迁移、合并、拆分）")
+    MANAGE_USERS = "manage_users", _("管理账号与授权")
+    VIEW_AUDIT = "view_audit", _("查看审计日志")
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.RESIDENT: frozenset(),
+    Role.GRID_WORKER: frozenset({Capability.VIEW_PLACES, Capability.EDIT_PLACES}),
+    Role.COMMUNITY_WORKER: frozenset({Capability.VIEW_PLACES, Capability.EDIT_PLACES}),
+    Role.SUBDISTRICT_STAFF: frozenset({Capability.VIEW_PLACES, Capability.EDIT_PLACES}),
+    Role.DISTRICT_LEADER: frozenset({Capability.VIEW_PLACES}),
+    Role.DEPARTMENT_STAFF: frozenset({Capability.VIEW_PLACES}),
+    Role.AUDITOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_AUDIT}),
+    Role.ADMINISTRATOR: frozenset(
+        {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.MANAGE_TREE, Capability.MANAGE_USERS,
+         Capability.VIEW_AUDIT}
+    ),
+}
+
+# Which region kinds an assignment of each role may point at.
+ROLE_REGION_KINDS: dict[str, tuple[str, ...]] = {
+    Role.RESIDENT: ("grid", "community"),
+    Role.GRID_WORKER: ("grid",),
+    Role.COMMUNITY_WORKER: ("community",),
+    Role.SUBDISTRICT_STAFF: ("subdistrict",),
+    Role.DISTRICT_LEADER: ("district", "city"),
+    Role.DEPARTMENT_STAFF: ("district", "subdistrict", "city"),
+    Role.AUDITOR: ("district", "subdistrict", "city"),
+    Role.ADMINISTRATOR: ("district", "city"),
+}

@@ -1,0 +1,13 @@
+"""/api/v1/: one router; each app registers its viewsets in its own api.py."""
+
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from linli.places import api as places_api
+
+router = DefaultRouter()
+places_api.register(router)
+
+app_name = "api"
+urlpatterns = router.urls

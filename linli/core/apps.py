@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "linli.core"
+    label = "core"
+    verbose_name = "核心机制"
+
+    def ready(self) -> None:
+        from linli.core import signals  # noqa: F401  (login/logout audit receivers)
