@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("linli.accounts.urls")),
     path("audit/", include("linli.core.urls")),
     path("places/", include("linli.places.urls")),
+    path("manage/tree/", include("linli.places.tree_urls")),
     path("api/v1/", include("linli.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
