@@ -15,7 +15,7 @@ import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -33,7 +33,7 @@ def canonical_content(event: Any) -> str:
     at: datetime = event.at
     content = {
         "seq": event.seq,
-        "at": at.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
         "verb": event.verb,
