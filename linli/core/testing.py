@@ -34,6 +34,7 @@ def split_box(box: Box, parts: int) -> list[Box]:
 
 @dataclass
 class TestCity:
+    __test__ = False  # not a pytest test class despite the name
     regions: dict[str, Region] = field(default_factory=dict)  # by code
     users: dict[str, User] = field(default_factory=dict)  # by role name (plus "outsider")
     houses: list[House] = field(default_factory=list)
