@@ -186,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several fields get one stable schema name each (no collision warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "RegionKindEnum": "linli.places.choices.RegionKind",
+        "BuildingKindEnum": "linli.places.choices.BuildingKind",
+        "HouseUseEnum": "linli.places.choices.HouseUse",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -3,7 +3,7 @@ within LOGIN_LOCKOUT_MINUTES, further attempts are refused without checking the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils import timezone
 from linli.accounts.models import LoginFailure
 
 
-def _window_start() -> timezone.datetime:
+def _window_start() -> datetime:
     return timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 

@@ -40,8 +40,11 @@ class User(AbstractUser):
 
     def primary_assignment(self) -> Assignment | None:
         return (
-            Assignment.objects.active().filter(user=self).select_related("region", "department")
-            .order_by("region__depth", "id").first()
+            Assignment.objects.active()
+            .filter(user=self)
+            .select_related("region", "department")
+            .order_by("region__depth", "id")
+            .first()
         )
 
 
@@ -103,3 +106,6 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"

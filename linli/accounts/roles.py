@@ -34,8 +34,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_STAFF: frozenset({Capability.VIEW_PLACES}),
     Role.AUDITOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_AUDIT}),
     Role.ADMINISTRATOR: frozenset(
-        {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.MANAGE_TREE, Capability.MANAGE_USERS,
-         Capability.VIEW_AUDIT}
+        {
+            Capability.VIEW_PLACES,
+            Capability.EDIT_PLACES,
+            Capability.MANAGE_TREE,
+            Capability.MANAGE_USERS,
+            Capability.VIEW_AUDIT,
+        }
     ),
 }
 

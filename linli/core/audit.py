@@ -122,7 +122,9 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     checked = 0
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
         if event.seq != expected_seq:
-            return ChainReport(checked, expected_seq, f"missing or reordered row: expected seq {expected_seq}, found {event.seq}")
+            return ChainReport(
+                checked, expected_seq, f"missing or reordered row: expected seq {expected_seq}, found {event.seq}"
+            )
         if event.prev_hash != expected_prev:
             return ChainReport(checked, event.seq, "prev_hash does not match the previous row's hash")
         if compute_hash(event) != event.hash:

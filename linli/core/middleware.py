@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.urls import resolve
 
 from linli.core.audit import current_ip
@@ -18,9 +18,7 @@ CONTENT_SECURITY_POLICY = (
 
 # URL names reachable without signing in. A route missing from here that answers anonymous
 # users is a bug; tests/test_route_protection.py walks every pattern and checks it.
-PUBLIC_URL_NAMES = frozenset(
-    {"accounts:login", "set_language", "healthz", "api-schema", "api-docs"}
-)
+PUBLIC_URL_NAMES = frozenset({"accounts:login", "set_language", "healthz", "api-schema", "api-docs", "api:auth-token"})
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ def scope_paths(user: User | AnonymousUser | None) -> list[str]:
 
         paths = sorted(set(Assignment.objects.active().filter(user=user).values_list("region__path", flat=True)))
         cached = minimal_prefixes(paths)
-        user._linli_scope_paths = cached  # type: ignore[union-attr]
+        user._linli_scope_paths = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -77,7 +77,7 @@ def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -
     scoped = queryset.visible_to(user)  # type: ignore[attr-defined]
     try:
         obj: M = scoped.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("找不到该对象，或它不在您的管辖范围内。")) from exc
     return obj
 

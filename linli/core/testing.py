@@ -45,8 +45,12 @@ class TestCity:
 
 def _add(parent: Region | None, kind: str, code: str, name: str, box: Box) -> Region:
     values = {
-        "kind": kind, "code": code, "name": name, "boundary": box_polygon(box),
-        "centroid_lng": (box[0] + box[2]) / 2, "centroid_lat": (box[1] + box[3]) / 2,
+        "kind": kind,
+        "code": code,
+        "name": name,
+        "boundary": box_polygon(box),
+        "centroid_lng": (box[0] + box[2]) / 2,
+        "centroid_lat": (box[1] + box[3]) / 2,
     }
     return Region.add_root(**values) if parent is None else Region.objects.get(pk=parent.pk).add_child(**values)
 
@@ -56,8 +60,13 @@ def _populate_grid(grid: Region, box: Box, city: TestCity) -> None:
     for b in range(2):
         lng, lat = w + (e - w) * (0.3 + 0.4 * b), (s + n) / 2
         building = Building.objects.create(
-            region=grid, region_path=grid.path, number=f"{b + 1}", address=f"{grid.name}{b + 1}栋",
-            floors=6, lat=lat, lng=lng,
+            region=grid,
+            region_path=grid.path,
+            number=f"{b + 1}",
+            address=f"{grid.name}{b + 1}栋",
+            floors=6,
+            lat=lat,
+            lng=lng,
         )
         for u in range(2):
             unit = Unit.objects.create(building=building, region=grid, region_path=grid.path, number=str(u + 1))
@@ -65,8 +74,15 @@ def _populate_grid(grid: Region, box: Box, city: TestCity) -> None:
                 number = f"{h // 2 + 1}0{h % 2 + 1}"
                 city.houses.append(
                     House.objects.create(
-                        building=building, unit=unit, region=grid, region_path=grid.path, number=number,
-                        floor=h // 2 + 1, address=f"{building.address}{u + 1}单元{number}", lat=lat, lng=lng,
+                        building=building,
+                        unit=unit,
+                        region=grid,
+                        region_path=grid.path,
+                        number=number,
+                        floor=h // 2 + 1,
+                        address=f"{building.address}{u + 1}单元{number}",
+                        lat=lat,
+                        lng=lng,
                     )
                 )
 
@@ -100,7 +116,9 @@ def build_test_city() -> TestCity:
                     city.regions[grid.code] = grid
                     _populate_grid(grid, gbox, city)
 
-    chengguan, _created = Department.objects.get_or_create(code="cg", defaults={"name": "城市管理局", "short_name": "城管"})
+    chengguan, _created = Department.objects.get_or_create(
+        code="cg", defaults={"name": "城市管理局", "short_name": "城管"}
+    )
     cast = [
         ("resident", Role.RESIDENT, "510104001001001", None),
         ("grid_worker", Role.GRID_WORKER, "510104001001001", None),

@@ -13,7 +13,29 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's home page: what their role works on, starting at their region."""
+    """The signed-in user's home page: what each of their roles works on, starting at its region.
+
+    A grid worker sees their grid (map and buildings), a community worker their community's grids,
+    subdistrict and district staff their region's summary; auditors and administrators get their
+    tools; a resident gets the portal's promise and no registry data.
+    """
+    from linli.accounts.models import Assignment
+    from linli.places.views import home_sections
+
     user = request.user
-    assignment = user.primary_assignment()  # type: ignore[union-attr]
-    return render(request, "core/home.html", {"assignment": assignment})
+    assignments = list(
+        Assignment.objects.active()
+        .filter(user=user)
+        .select_related("region", "department")
+        .order_by("region__depth", "id")
+    )
+    roles = {a.role for a in assignments}
+    return render(
+        request,
+        "core/home.html",
+        {
+            "assignments": assignments,
+            "roles": roles,
+            "sections": home_sections(assignments, user),
+        },
+    )
