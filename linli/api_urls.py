@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from linli.core.api import TokenView
 from linli.places import api as places_api
 
 router = DefaultRouter()
 places_api.register(router)
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

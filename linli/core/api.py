@@ -1,0 +1,214 @@
+"""Base classes for the REST API (/api/v1/): scoping, capabilities, query-parameter validation, errors.
+
+Every viewset over scoped rows derives from ``ScopedViewSet``: its queryset is always
+``visible_to(request.user)``, so a list shows only the caller's subtree and a retrieve of anything
+outside it answers 404, exactly like a missing id. Query parameters are declared as a serializer
+(``filter_serializer_class``) and validated before use: a malformed filter answers 400 with field
+errors, never 500. Actions' refusals become HTTP answers in one place (``handle_exception``):
+``ActionError`` → 400 ``{"field": ["message"]}``, ``PermissionDenied`` → 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, cast
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from linli.accounts import lockout
+from linli.core import audit
+from linli.core.actions import ActionError, action
+from linli.core.middleware import client_ip
+
+NON_FIELD_ERRORS = "non_field_errors"
+
+
+def has_capability(user: Any, capability: str) -> bool:
+    checker = getattr(user, "has_capability", None)
+    return bool(user is not None and user.is_authenticated and checker is not None and checker(capability))
+
+
+class CapabilityPermission(BasePermission):
+    """Allow a signed-in user whose roles grant ``capability`` (see linli.accounts.roles)."""
+
+    capability: ClassVar[str] = ""
+    message = gettext_lazy("您的角色没有执行此操作的权限。")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return has_capability(request.user, self.capability)
+
+
+def HasCapability(capability: str) -> type[BasePermission]:  # reads like a class in permission_classes
+    """A permission class requiring one capability: ``permission_classes = [HasCapability(Capability.VIEW_PLACES)]``."""
+    return type(f"HasCapability_{capability}", (CapabilityPermission,), {"capability": str(capability)})
+
+
+class LinliPagination(PageNumberPagination):
+    """``?page=N`` (from 1, or ``last``) and ``?page_size=N`` (1–500); malformed values answer 400."""
+
+    page_size = cast(int, settings.REST_FRAMEWORK.get("PAGE_SIZE", 50))
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
+        errors: dict[str, list[str]] = {}
+        page = request.query_params.get(self.page_query_param)
+        if page is not None and page not in self.last_page_strings and not (page.isdigit() and int(page) >= 1):
+            errors[self.page_query_param] = [_("页码必须是不小于 1 的整数。")]
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and not (size.isdigit() and 1 <= int(size) <= self.max_page_size):
+            errors[self.page_size_query_param] = [
+                _("每页条数必须是 1 到 %(max)d 之间的整数。") % {"max": self.max_page_size}
+            ]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().paginate_queryset(queryset, request, view)
+
+
+def action_error_detail(error: ActionError) -> dict[str, list[str]]:
+    return {error.field or NON_FIELD_ERRORS: [error.message]}
+
+
+class ApiErrorsMixin:
+    """Turn the domain's refusals into HTTP answers: ActionError → 400, PermissionDenied → 403."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ActionError):
+            exc = exceptions.ValidationError(action_error_detail(exc))
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+class ScopedViewSet(ApiErrorsMixin, ReadOnlyModelViewSet[Any]):
+    """Read-only viewset over a scoped model; subclasses set ``queryset`` and the serializers.
+
+    - ``queryset.visible_to(request.user)`` is the only way rows are read (retrieve outside → 404);
+    - ``filter_serializer_class`` declares the query parameters; ``apply_filters`` applies the
+      validated values. Unknown parameters are ignored, malformed ones answer 400;
+    - ``permission_classes`` default to ``HasCapability(required_capability)``.
+    """
+
+    filter_serializer_class: ClassVar[type[serializers.Serializer[Any]] | None] = None
+    required_capability: ClassVar[str] = ""
+    pagination_class = LinliPagination
+    lookup_value_regex = r"[0-9]+"
+
+    def get_permissions(self) -> list[BasePermission]:
+        if self.required_capability:
+            return [IsAuthenticated(), HasCapability(self.required_capability)()]
+        return [IsAuthenticated()]
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        base: models.QuerySet[Any] | None = self.queryset  # type: ignore[arg-type, assignment]  # stubs: a Manager descriptor
+        assert base is not None, f"{type(self).__name__} must set queryset"
+        # .all() so no evaluated queryset is shared between requests, as DRF does.
+        scoped: models.QuerySet[Any] = base.all().visible_to(self.request.user)  # type: ignore[attr-defined]
+        return scoped
+
+    def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        queryset = super().filter_queryset(queryset)
+        if self.filter_serializer_class is None or self.action != "list":
+            return queryset
+        params = self.filter_serializer_class(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return self.apply_filters(queryset, {k: v for k, v in params.validated_data.items() if v is not None})
+
+    def apply_filters(self, queryset: models.QuerySet[Any], filters: Mapping[str, Any]) -> models.QuerySet[Any]:
+        """Apply validated query parameters (only those given). Subclasses override."""
+        return queryset
+
+
+class ReadFiltersSerializer(serializers.Serializer[Any]):
+    """Base for query-parameter serializers: every field optional, none nullable from the wire."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        # QueryDicts give lists; take the last value of each declared field, drop empty strings.
+        plain = {name: data.get(name) for name in self.fields if data.get(name, "") != ""}
+        return super().to_internal_value(plain)
+
+
+# --- token endpoint ---------------------------------------------------------------------------
+
+
+@action
+def issue_api_token(user: Any) -> Token:
+    """Give a signed-in user their API token (the same one on every call until revoked)."""
+    token, created = Token.objects.get_or_create(user=user)
+    audit.record(user, "api_token_issued" if created else "api_token_fetched", user)
+    return token
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(label=gettext_lazy("用户名"), max_length=150)
+    password = serializers.CharField(
+        label=gettext_lazy("密码"), max_length=256, style={"input_type": "password"}, trim_whitespace=False
+    )
+
+
+class TokenView(APIView):
+    """POST username + password → ``{"token": "..."}``; obeys the same lockout as the sign-in page."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description=gettext_lazy("用户名或密码错误，或账号已被临时锁定。")),
+        },
+        auth=[],
+        tags=["auth"],
+        summary=gettext_lazy("用用户名和密码换取 API 令牌"),
+        description=gettext_lazy(
+            "提交用户名和密码，返回 API 令牌；之后在请求头中携带 Authorization: Token <令牌>。"
+            "与登录页面共用失败锁定规则。"
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        form = TokenRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        username = form.validated_data["username"].strip()
+        ip = client_ip(request._request)
+        params = {"limit": settings.LOGIN_FAILURE_LIMIT, "minutes": settings.LOGIN_LOCKOUT_MINUTES}
+        if lockout.is_locked(username, ip):
+            message = _("登录失败次数过多，账号已临时锁定，请 %(minutes)s 分钟后再试或联系管理员。") % params
+            raise exceptions.ValidationError({NON_FIELD_ERRORS: [message]}, code="locked")
+        user = authenticate(request._request, username=username, password=form.validated_data["password"])
+        if user is None or not user.is_active:
+            lockout.note_failure(username, ip)
+            message = _("用户名或密码错误。连续输错 %(limit)s 次将锁定账号 %(minutes)s 分钟。") % params
+            raise exceptions.ValidationError({NON_FIELD_ERRORS: [message]}, code="invalid_login")
+        lockout.clear_failures(username)
+        token = issue_api_token(user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+__all__ = [
+    "NON_FIELD_ERRORS",
+    "ApiErrorsMixin",
+    "CapabilityPermission",
+    "HasCapability",
+    "LinliPagination",
+    "ReadFiltersSerializer",
+    "ScopedViewSet",
+    "TokenView",
+    "action_error_detail",
+    "has_capability",
+    "issue_api_token",
+]

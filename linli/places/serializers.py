@@ -1,0 +1,223 @@
+"""Serializers for the place tree API: what each row looks like on the wire, and what a write accepts.
+
+Read serializers are flat (ids for relations, plus a display name where a client would otherwise
+need a second request). Write serializers only validate shape and resolve referenced ids through
+``visible_to(user)``: a referenced object that does not exist and one outside the caller's scope get
+the same field error. Everything else (codes, coverage, permissions) is the actions' job.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from linli.core.api import ReadFiltersSerializer
+from linli.places.choices import BuildingKind, HouseUse, RegionKind
+from linli.places.models import Building, Estate, House, Region, Unit
+
+NOT_VISIBLE = _("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
+
+
+# --- read ------------------------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.ModelSerializer[Region]):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True, label=_("层级名称"))
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # the API's name; shadows Field.parent in stubs
+        source="parent_id",
+        read_only=True,
+        allow_null=True,
+        label=_("上级区域编号"),
+        help_text=_("上级区域的编号；顶层区域为 null。上级可能在您的管辖范围之外。"),
+    )
+    children_count = serializers.IntegerField(source="numchild", read_only=True, label=_("下级区域数"))
+
+    class Meta:
+        model = Region
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "kind_label",
+            "depth",
+            "parent",
+            "children_count",
+            "centroid_lat",
+            "centroid_lng",
+        ]
+        read_only_fields = fields
+
+
+class RegionDetailSerializer(RegionSerializer):
+    class Meta(RegionSerializer.Meta):
+        fields = [*RegionSerializer.Meta.fields, "boundary", "created_on"]
+        read_only_fields = fields
+
+
+class EstateSerializer(serializers.ModelSerializer[Estate]):
+    region_name = serializers.CharField(source="region.name", read_only=True, label=_("所属区域名称"))
+
+    class Meta:
+        model = Estate
+        fields = ["id", "region", "region_name", "name", "address"]
+        read_only_fields = fields
+
+
+class BuildingSerializer(serializers.ModelSerializer[Building]):
+    region_name = serializers.CharField(source="region.name", read_only=True, label=_("所属网格名称"))
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True, label=_("类型名称"))
+
+    class Meta:
+        model = Building
+        fields = [
+            "id",
+            "region",
+            "region_name",
+            "estate",
+            "number",
+            "name",
+            "kind",
+            "kind_label",
+            "address",
+            "floors",
+            "lat",
+            "lng",
+        ]
+        read_only_fields = fields
+
+
+class UnitSerializer(serializers.ModelSerializer[Unit]):
+    class Meta:
+        model = Unit
+        fields = ["id", "building", "region", "number"]
+        read_only_fields = fields
+
+
+class HouseSerializer(serializers.ModelSerializer[House]):
+    use_label = serializers.CharField(source="get_use_display", read_only=True, label=_("用途名称"))
+
+    class Meta:
+        model = House
+        fields = [
+            "id",
+            "building",
+            "unit",
+            "region",
+            "number",
+            "floor",
+            "use",
+            "use_label",
+            "floor_area",
+            "address",
+            "lat",
+            "lng",
+        ]
+        read_only_fields = fields
+
+
+# --- query parameters ------------------------------------------------------------------------
+
+
+class RegionFilters(ReadFiltersSerializer):
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent in stubs
+        required=False, min_value=1, help_text=_("只列出该区域的直接下级")
+    )
+    kind = serializers.ChoiceField(choices=RegionKind.choices, required=False, help_text=_("层级"))
+    code = serializers.CharField(required=False, max_length=15, help_text=_("区划代码（精确匹配）"))
+    q = serializers.CharField(required=False, max_length=100, help_text=_("名称包含"))
+
+
+class EstateFilters(ReadFiltersSerializer):
+    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的"))
+    q = serializers.CharField(required=False, max_length=100, help_text=_("名称包含"))
+
+
+class BuildingFilters(ReadFiltersSerializer):
+    region = serializers.IntegerField(
+        required=False, min_value=1, help_text=_("任一区域的编号：列出该区域及其全部下级中的楼栋")
+    )
+    estate = serializers.IntegerField(required=False, min_value=1, help_text=_("小区/院落编号"))
+    kind = serializers.ChoiceField(choices=BuildingKind.choices, required=False, help_text=_("楼栋类型"))
+    q = serializers.CharField(required=False, max_length=100, help_text=_("地址包含"))
+
+
+class UnitFilters(ReadFiltersSerializer):
+    building = serializers.IntegerField(required=False, min_value=1, help_text=_("楼栋编号"))
+    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的"))
+
+
+class HouseFilters(ReadFiltersSerializer):
+    building = serializers.IntegerField(required=False, min_value=1, help_text=_("楼栋编号"))
+    unit = serializers.IntegerField(required=False, min_value=1, help_text=_("单元编号"))
+    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的"))
+    use = serializers.ChoiceField(choices=HouseUse.choices, required=False, help_text=_("用途"))
+    q = serializers.CharField(required=False, max_length=100, help_text=_("地址包含"))
+
+
+# --- write -----------------------------------------------------------------------------------
+
+
+class ScopedReferenceField(serializers.IntegerField):
+    """An id of a row the caller may see; resolved through ``visible_to(request.user)``.
+
+    Missing and outside-scope ids get one and the same message, so the API never tells an
+    outsider whether an id exists.
+    """
+
+    def __init__(self, queryset: models.QuerySet[Any], what: Any, **kwargs: Any) -> None:
+        self.scoped_queryset = queryset
+        self.what = what
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        pk = super().run_validation(data)  # an int that passed min_value, or None
+        if pk is None:
+            return None
+        user = self.context["request"].user
+        obj = self.scoped_queryset.visible_to(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+        if obj is None:
+            raise serializers.ValidationError(NOT_VISIBLE % {"id": pk, "what": self.what}, code="does_not_exist")
+        return obj
+
+
+class BuildingCreateSerializer(serializers.Serializer[Any]):
+    grid = ScopedReferenceField(Region.objects.filter(kind=RegionKind.GRID), _("网格"), label=_("所属网格编号"))
+    number = serializers.CharField(max_length=32, label=_("楼栋号"))
+    address = serializers.CharField(max_length=200, label=_("标准地址"))
+    lat = serializers.FloatField(min_value=-90, max_value=90, label=_("纬度"))
+    lng = serializers.FloatField(min_value=-180, max_value=180, label=_("经度"))
+    estate = ScopedReferenceField(
+        Estate.objects.all(), _("小区/院落"), required=False, allow_null=True, label=_("小区/院落编号")
+    )
+    kind = serializers.ChoiceField(choices=BuildingKind.choices, default=BuildingKind.RESIDENTIAL, label=_("类型"))
+    floors = serializers.IntegerField(min_value=1, max_value=200, required=False, allow_null=True, label=_("层数"))
+
+
+class HouseCreateSerializer(serializers.Serializer[Any]):
+    building = ScopedReferenceField(Building.objects.all(), _("楼栋"), label=_("楼栋编号"))
+    unit = ScopedReferenceField(Unit.objects.all(), _("单元"), required=False, allow_null=True, label=_("单元编号"))
+    number = serializers.CharField(max_length=16, label=_("门牌号"))
+    floor = serializers.IntegerField(min_value=-10, max_value=200, required=False, allow_null=True, label=_("楼层"))
+    use = serializers.ChoiceField(choices=HouseUse.choices, default=HouseUse.RESIDENTIAL, label=_("用途"))
+    floor_area = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        label=_("建筑面积（㎡）"),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        unit = attrs.get("unit")
+        if unit is not None and unit.building_id != attrs["building"].pk:
+            raise serializers.ValidationError(
+                {"unit": [_("单元 %(unit)s 不属于楼栋 %(building)s。") % {"unit": unit, "building": attrs["building"]}]}
+            )
+        return attrs
