@@ -30,7 +30,79 @@ class LoginForm(AuthenticationForm):
             if username:
                 lockout.note_failure(username, ip)
             if error.code == "invalid_login":
-                raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login", params=params)
+                raise forms.ValidationError(
+                    self.error_messages["invalid_login"], code="invalid_login", params=params
+                ) from error
             raise
         lockout.clear_failures(username)
         return cleaned
+
+
+# -- account administration -----------------------------------------------------------------------
+
+
+class ActionErrorMixin:
+    """Put an ActionError next to the field it names (or above the form)."""
+
+    def add_action_error(self, error: Any) -> None:
+        field = error.field if error.field in self.fields else None  # type: ignore[attr-defined]
+        self.add_error(field, error.message)  # type: ignore[attr-defined]
+
+
+class UserCreateForm(ActionErrorMixin, forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    display_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    password1 = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput(render_value=False), strip=False)
+    password2 = forms.CharField(label=_("再次输入密码"), widget=forms.PasswordInput(render_value=False), strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return cleaned
+
+
+class PasswordResetForm(ActionErrorMixin, forms.Form):
+    new_password1 = forms.CharField(label=_("新密码"), widget=forms.PasswordInput, strip=False)
+    new_password2 = forms.CharField(label=_("再次输入新密码"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_password1") and cleaned.get("new_password1") != cleaned.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的密码不一致。"))
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=500, required=False, widget=forms.TextInput)
+
+
+class AssignmentForm(ActionErrorMixin, forms.Form):
+    """Role × region × department. The region is entered by its code (a city has thousands)."""
+
+    role = forms.ChoiceField(label=_("角色"))
+    region = forms.CharField(label=_("区域代码"), max_length=15, help_text=_("如 510104001001；须在您的管辖范围内。"))
+    department = forms.ModelChoiceField(label=_("部门"), queryset=None, required=False)  # type: ignore[arg-type]
+    starts_on = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        from linli.accounts.models import Department
+        from linli.accounts.roles import Role
+
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["role"].choices = Role.choices
+        self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        self.fields["region"].widget.attrs.update({"list": "region-codes", "inputmode": "numeric"})
+
+    def clean_region(self) -> Any:
+        from linli.places.models import Region
+
+        code = (self.cleaned_data.get("region") or "").strip()
+        region = Region.objects.visible_to(self.actor).filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(
+                _("找不到代码为“%(code)s”的区域，或它不在您的管辖范围内。"), params={"code": code}
+            )
+        return region

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from linli.core import views
+from linli.core import audit_views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", audit_views.audit_list, name="list"),
+    path("<int:seq>/", audit_views.audit_detail, name="detail"),
+]
