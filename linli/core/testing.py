@@ -8,13 +8,16 @@ where they exist, so fixtures exercise the real write path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from linli.accounts.models import Assignment, Department, User
 from linli.accounts.roles import Role
+from linli.places.actions import create_region
 from linli.places.models import Building, House, Region, Unit
 
 TEST_PASSWORD = "Linli-test-pass-2026"
+TREE_DATE = date(2020, 1, 1)  # the test city's regions exist, with history, from this day
 
 Box = tuple[float, float, float, float]  # west, south, east, north
 
@@ -44,15 +47,8 @@ class TestCity:
 
 
 def _add(parent: Region | None, kind: str, code: str, name: str, box: Box) -> Region:
-    values = {
-        "kind": kind,
-        "code": code,
-        "name": name,
-        "boundary": box_polygon(box),
-        "centroid_lng": (box[0] + box[2]) / 2,
-        "centroid_lat": (box[1] + box[3]) / 2,
-    }
-    return Region.add_root(**values) if parent is None else Region.objects.get(pk=parent.pk).add_child(**values)
+    # actor=None is the system (no user exists yet); the same checks, history and audit users get.
+    return create_region(None, parent=parent, kind=kind, code=code, name=name, boundary=box_polygon(box), on=TREE_DATE)
 
 
 def _populate_grid(grid: Region, box: Box, city: TestCity) -> None:

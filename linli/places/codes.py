@@ -39,7 +39,9 @@ def validate_region_code(code: str, kind: str, parent_code: str | None, parent_k
         )
     if kind == RegionKind.CITY:
         if not code.endswith("00") or code[2:4] == "00":
-            raise CodeError(_("市级代码应形如 510100（第 3-4 位不为 00，末两位为 00），“%(code)s”不符合。") % {"code": code})
+            raise CodeError(
+                _("市级代码应形如 510100（第 3-4 位不为 00，末两位为 00），“%(code)s”不符合。") % {"code": code}
+            )
         return code
     if parent_code is None:
         if kind != RegionKind.DISTRICT:
@@ -58,7 +60,7 @@ def validate_region_code(code: str, kind: str, parent_code: str | None, parent_k
         raise CodeError(
             _("%(kind)s代码“%(code)s”必须以上级区域代码“%(p)s”开头。") % {"kind": label, "code": code, "p": parent_code}
         )
-    suffix = int(code[len(parent_code):])
+    suffix = int(code[len(parent_code) :])
     if suffix == 0:
         raise CodeError(_("%(kind)s代码“%(code)s”的末 3 位不能是 000。") % {"kind": label, "code": code})
     if kind in (RegionKind.SUBDISTRICT, RegionKind.COMMUNITY) and suffix > 599:

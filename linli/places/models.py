@@ -8,9 +8,11 @@ and ``region_path`` copied from it, like every scoped row.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -18,11 +20,11 @@ from linli.core.scope import ScopedQuerySet
 from linli.places.choices import BuildingKind, HouseUse, RegionKind
 
 
-class RegionQuerySet(MP_NodeQuerySet, ScopedQuerySet["Region"]):  # type: ignore[misc]
+class RegionQuerySet(MP_NodeQuerySet, ScopedQuerySet["Region"]):
     scope_field = "path"
 
 
-class RegionManager(MP_NodeManager):  # type: ignore[misc]
+class RegionManager(MP_NodeManager):
     def get_queryset(self) -> RegionQuerySet:
         return RegionQuerySet(self.model, using=self._db).order_by("path")
 
@@ -60,6 +62,16 @@ class Region(MP_Node):
         return str(self.path)
 
 
+class RegionVersionQuerySet(models.QuerySet["RegionVersion"]):
+    def current(self) -> RegionVersionQuerySet:
+        """The open versions: each existing region's present state."""
+        return self.filter(valid_to__isnull=True)
+
+    def valid_on(self, day: date) -> RegionVersionQuerySet:
+        """Versions in force on ``day``: valid_from <= day < valid_to (open-ended when valid_to is null)."""
+        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+
+
 class RegionVersion(models.Model):
     """区域沿革 — one row per state a region has been in; [valid_from, valid_to) in dates.
 
@@ -78,6 +90,8 @@ class RegionVersion(models.Model):
     change = models.CharField(_("变更类型"), max_length=32)
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
+    objects = RegionVersionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("区域沿革")
         verbose_name_plural = _("区域沿革")
@@ -86,6 +100,22 @@ class RegionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.valid_from}–{self.valid_to or ''})"
+
+
+def tree_as_of(day: date, root: Region | None = None) -> list[RegionVersion]:
+    """The tree as it stood on ``day``: one version per region then in force, ordered by path.
+
+    With ``root``, only the subtree under root's path *on that day* (its path may have changed since);
+    empty when root did not exist then. Paths within one day's snapshot are consistent, so the
+    list reads as a depth-first walk: each version's parent precedes it.
+    """
+    versions = RegionVersion.objects.valid_on(day)
+    if root is not None:
+        then = versions.filter(region_id=root.pk).first()
+        if then is None:
+            return []
+        versions = versions.filter(path__startswith=then.path)
+    return list(versions.order_by("path"))
 
 
 class Estate(models.Model):
