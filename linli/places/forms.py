@@ -15,8 +15,12 @@ from linli.places.models import Building, Region
 
 
 class ActionErrorMixin:
+    # Action field names that this form calls differently (split/move validate ``new_code`` as "code").
+    field_aliases: dict[str, str] = {}
+
     def add_action_error(self, error: Any) -> None:
         field = getattr(error, "field", None)
+        field = self.field_aliases.get(field or "", field)
         message = getattr(error, "message", None) or str(error)
         self.add_error(field if field in self.fields else None, message)  # type: ignore[attr-defined]
 
@@ -115,6 +119,7 @@ class RegionMoveForm(TreeForm):
         help_text=_("留空则保留原代码；迁到新上级下通常需要以新上级代码开头的新代码。"),
     )
     field_order = ["new_parent", "new_code", "on"]
+    field_aliases = {"code": "new_code", "parent": "new_parent"}
 
     def clean_new_parent(self) -> Region:
         return _resolve_region(self.user, self.cleaned_data["new_parent"])
@@ -144,6 +149,7 @@ class RegionSplitForm(BoundaryMixin, TreeForm):
         widget=forms.CheckboxSelectMultiple,
     )
     field_order = ["new_code", "new_name", "children", "buildings", "boundary", "on"]
+    field_aliases = {"code": "new_code", "name": "new_name"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

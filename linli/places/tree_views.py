@@ -85,7 +85,7 @@ def nest_by_parent(versions: Iterable[Any]) -> list[TreeNode]:
 
 
 def _history(user: Any, day: date) -> list[TreeNode]:
-    from linli.places.actions import tree_as_of
+    from linli.places.models import tree_as_of
 
     prefixes = scope_paths(user)
     versions = [v for v in tree_as_of(day) if path_in_scope(v.path, prefixes)]
