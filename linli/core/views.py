@@ -19,10 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
     subdistrict and district staff their region's summary; auditors and administrators get their
     tools; a resident gets the portal's promise and no registry data.
     """
-    from linli.accounts.models import Assignment
+    from linli.accounts.models import Assignment, User
     from linli.places.views import home_sections
 
     user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware sent everyone else to sign in
     assignments = list(
         Assignment.objects.active()
         .filter(user=user)

@@ -345,9 +345,7 @@ def search(request: HttpRequest) -> HttpResponse:
             building_page=_page(request, buildings, SEARCH_RESULTS_PER_PAGE, "bpage"),
             house_page=_page(request, houses, SEARCH_RESULTS_PER_PAGE, "hpage"),
         )
-        context["found"] = any(
-            context[name].paginator.count for name in ("region_page", "building_page", "house_page")
-        )
+        context["found"] = any(context[name].paginator.count for name in ("region_page", "building_page", "house_page"))
     return render(request, "places/search.html", context)
 
 

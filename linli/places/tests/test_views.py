@@ -60,8 +60,13 @@ def test_browse_lists_the_regions_of_a_user_with_several_assignments(client: Cli
 
 def test_browse_tells_a_user_without_assignments_in_chinese(client: Client, city: TestCity) -> None:
     user = User.objects.create_user(username="nobody", password="x" * 12)
-    Assignment.objects.create(user=user, role=Role.DISTRICT_LEADER, region=city.regions["510104"],
-                              region_path=city.regions["510104"].path, ends_on="2000-01-01")
+    Assignment.objects.create(
+        user=user,
+        role=Role.DISTRICT_LEADER,
+        region=city.regions["510104"],
+        region_path=city.regions["510104"].path,
+        ends_on="2000-01-01",
+    )
     client.force_login(user)
     assert client.get(reverse("places:browse")).status_code == 403  # no active role: no capability
 
@@ -110,7 +115,10 @@ def test_region_query_count_does_not_grow_with_the_number_of_children(
     subdistrict = city.regions["510104001"]
     for i in range(3, 13):
         community = Region.objects.get(pk=subdistrict.pk).add_child(
-            kind="community", code=f"510104001{i:03d}", name=f"新社区{i}", boundary=box_polygon((104, 30.6, 104.01, 30.61))
+            kind="community",
+            code=f"510104001{i:03d}",
+            name=f"新社区{i}",
+            boundary=box_polygon((104, 30.6, 104.01, 30.61)),
         )
         grid = community.add_child(kind="grid", code=f"510104001{i:03d}001", name=f"新社区{i}第1网格")
         Building.objects.create(region=grid, region_path=grid.path, number="1", address=f"新社区{i}1栋")
@@ -284,7 +292,7 @@ def test_search_paginates_each_kind_of_result(client: Client, city: TestCity) ->
     houses = text(client.get(reverse("places:search"), {"q": "单元"}))  # 96 houses in 锦江区
     assert houses.count('href="/places/h/') == 20
     assert "hpage=2" in houses
-    second = text(client.get(reverse("places:search"), {"q": "单元", "hpage": 5}))
+    second = text(client.get(reverse("places:search"), {"q": "单元", "hpage": "5"}))
     assert second.count('href="/places/h/') == 16
 
 

@@ -13,6 +13,19 @@
     if (url) window.location.assign(url);
   }
 
+  // Permanent labels of small neighbouring polygons pile up; hide a label that would overlap one
+  // already shown (the table under the map names every region anyway).
+  function declutter(el) {
+    const shown = [];
+    el.querySelectorAll(".map-label").forEach((label) => {
+      label.classList.remove("map-label-hidden");
+      const r = label.getBoundingClientRect();
+      const overlaps = shown.some((s) => r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom);
+      if (overlaps) label.classList.add("map-label-hidden");
+      else shown.push(r);
+    });
+  }
+
   function draw(map, el, data) {
     const features = (data && data.features) || [];
     const own = features.filter((f) => f.properties.role === "self");
@@ -51,6 +64,8 @@
       note.textContent = el.dataset.emptyText || "";
       el.appendChild(note);
     }
+    map.on("zoomend moveend", () => window.requestAnimationFrame(() => declutter(el)));
+    declutter(el);
     el.setAttribute("data-ready", String(children.length + buildings.length));
   }
 
