@@ -24,6 +24,7 @@ from rest_framework.serializers import BaseSerializer
 from linli.accounts.roles import Capability
 from linli.core.api import HasCapability, ScopedViewSet
 from linli.places import serializers as s
+from linli.places.actions import create_building, create_house
 from linli.places.models import Building, Estate, House, Region, Unit
 
 VALIDATION_ERROR = OpenApiResponse(description=_('输入有误：按字段列出的错误，如 {"number": ["该字段是必填项。"]}'))
@@ -197,9 +198,7 @@ class BuildingViewSet(WritableScopedViewSet):
         return queryset
 
     def perform_action(self, data: dict[str, Any]) -> Building:
-        from linli.places.actions import create_building
-
-        return create_building(self.request.user, **data)
+        return create_building(self.request.user, **{"grid": None, **data})
 
 
 @extend_schema(tags=["places"])
@@ -256,8 +255,6 @@ class HouseViewSet(WritableScopedViewSet):
         return queryset
 
     def perform_action(self, data: dict[str, Any]) -> House:
-        from linli.places.actions import create_house
-
         return create_house(self.request.user, **data)
 
 

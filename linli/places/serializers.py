@@ -187,8 +187,12 @@ class ScopedReferenceField(serializers.IntegerField):
 
 
 class BuildingCreateSerializer(serializers.Serializer[Any]):
-    grid = ScopedReferenceField(Region.objects.filter(kind=RegionKind.GRID), _("网格"), label=_("所属网格编号"))
+    grid = ScopedReferenceField(
+        Region.objects.filter(kind=RegionKind.GRID), _("网格"), required=False, allow_null=True,
+        label=_("所属网格编号"), help_text=_("省略时归入坐标所在的网格"),
+    )
     number = serializers.CharField(max_length=32, label=_("楼栋号"))
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, label=_("楼栋名称"))
     address = serializers.CharField(max_length=200, label=_("标准地址"))
     lat = serializers.FloatField(min_value=-90, max_value=90, label=_("纬度"))
     lng = serializers.FloatField(min_value=-180, max_value=180, label=_("经度"))
@@ -196,7 +200,7 @@ class BuildingCreateSerializer(serializers.Serializer[Any]):
         Estate.objects.all(), _("小区/院落"), required=False, allow_null=True, label=_("小区/院落编号")
     )
     kind = serializers.ChoiceField(choices=BuildingKind.choices, default=BuildingKind.RESIDENTIAL, label=_("类型"))
-    floors = serializers.IntegerField(min_value=1, max_value=200, required=False, allow_null=True, label=_("层数"))
+    floors = serializers.IntegerField(min_value=1, max_value=299, required=False, allow_null=True, label=_("层数"))
 
 
 class HouseCreateSerializer(serializers.Serializer[Any]):
