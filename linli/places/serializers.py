@@ -188,8 +188,12 @@ class ScopedReferenceField(serializers.IntegerField):
 
 class BuildingCreateSerializer(serializers.Serializer[Any]):
     grid = ScopedReferenceField(
-        Region.objects.filter(kind=RegionKind.GRID), _("网格"), required=False, allow_null=True,
-        label=_("所属网格编号"), help_text=_("省略时归入坐标所在的网格"),
+        Region.objects.filter(kind=RegionKind.GRID),
+        _("网格"),
+        required=False,
+        allow_null=True,
+        label=_("所属网格编号"),
+        help_text=_("省略时归入坐标所在的网格"),
     )
     number = serializers.CharField(max_length=32, label=_("楼栋号"))
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, label=_("楼栋名称"))

@@ -10,6 +10,7 @@ from linli.core.models import AuditEvent
 from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.places.models import Building, House, Region, Unit
 
+
 def client_for(city: TestCity, username: str) -> APIClient:
     client = APIClient()
     client.force_authenticate(city.users[username])
