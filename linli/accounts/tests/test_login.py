@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.accounts.models import LoginFailure
 from linli.core.testing import TEST_PASSWORD, TestCity
