@@ -44,9 +44,7 @@ class Command(BaseCommand):
         when = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S") if event else "-"
         found = event.seq if event else None
         self.stderr.write(
-            _(
-                "审计链断裂：第 %(seq)s 条（时间 %(at)s）：%(problem)s。此前 %(n)d 条完好。"
-            )
+            _("审计链断裂：第 %(seq)s 条（时间 %(at)s）：%(problem)s。此前 %(n)d 条完好。")
             % {"seq": seq, "at": when, "problem": describe_problem(report, found), "n": report.checked}
         )
         raise CommandError(_("审计链校验失败：第 %(seq)s 条。") % {"seq": seq}, returncode=1)
