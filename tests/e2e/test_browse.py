@@ -107,3 +107,29 @@ def test_community_worker_browses_their_community_and_nothing_else(
     screenshot(page, "search-empty")
 
     assert errors == [] or all("404" in e for e in errors), errors
+
+
+def test_district_leader_searches_by_address_on_a_phone(
+    live_server: Any,
+    live_city: TestCity,
+    phone_page: Page,
+    sign_in: Callable[[Page, str, str], None],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    page, base = phone_page, live_server.url
+    sign_in(page, base, "district_leader")
+    expect(page.locator(".totals")).to_contain_text("96")  # houses in 锦江区
+    assert map_ready(page) == 2  # its two subdistricts
+    assert fits_the_phone(page)
+    screenshot(page, "home-district")
+
+    page.get_by_role("link", name="搜索", exact=True).click()
+    page.get_by_role("searchbox").fill("东大街社区第2网格")
+    with page.expect_navigation():
+        page.get_by_role("searchbox").press("Enter")
+    results = page.locator(".results")
+    expect(results).to_have_count(3)  # the grid, its 2 buildings, its 16 houses
+    expect(results.nth(2).locator("li")).to_have_count(16)
+    expect(results.nth(1)).to_contain_text("所在网格：东大街社区第2网格")
+    assert fits_the_phone(page)
+    screenshot(page, "search-results")
