@@ -1,0 +1,26 @@
+"""The synthetic demo city behind ``linli seed --scale tiny|demo|city``.
+
+A district modelled on 郫都区 (real subdistrict names; composed community, estate and road names;
+no real people): city 成都市 → district(s) → subdistricts (街道 001-…, 镇 101-…) → communities
+(社区 001-…, 村 201-…) → grids, each with a GeoJSON polygon that tiles its parent exactly
+(``geometry``), then estates, buildings (points strictly inside their grid), units and houses with
+standard addresses such as "郫都区犀浦街道校园路88号3栋2单元501". Deterministic from ``--seed``.
+
+Why this bypasses the per-row actions (DESIGN.md mechanism 2): seeding is a bulk load of synthetic
+data into an empty database, not a user's change. Going through ``create_region``/``create_house``
+would mean 300 000 permission checks, scope checks and audit rows for rows nobody entered, and
+treebeard's ``add_child`` re-reads the parent for every node; the demo would take an hour instead of
+seconds. Instead the data is valid by construction (codes follow ``codes.validate_region_code``,
+polygons tile, points lie inside their grid — all checked by the seed tests), ids and tree paths
+are assigned here and written with ``bulk_create`` in one transaction, each region gets its
+``RegionVersion`` (change "create"), and the whole load is audited as one ``seed`` event with the
+counts. Deliberate irregularities for the coverage report (a building left on its community, a
+building whose point lies in the neighbouring grid) are listed in the report.
+"""
+
+from __future__ import annotations
+
+from linli.seed.city import SCALES, SeedError, SeedReport, seed_city
+from linli.seed.users import DEMO_PASSWORD, DEMO_USERS
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SCALES", "SeedError", "SeedReport", "seed_city"]
