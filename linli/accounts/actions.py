@@ -62,7 +62,7 @@ def manageable_users(actor: Any) -> QuerySet[User]:
         .annotate(user_pk=Cast("object_id", BigIntegerField()))
         .values("user_pk")
     )
-    condition = Q(pk__in=in_scope) | (no_assignment & Q(pk__in=created_by_actor))
+    condition: Any = Q(pk__in=in_scope) | (no_assignment & Q(pk__in=created_by_actor))
     if is_city_wide(actor):
         condition |= no_assignment
     return User.objects.filter(condition)

@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts import lockout
+from linli.accounts.models import Department
+from linli.accounts.roles import Role
 from linli.core.middleware import client_ip
 
 
@@ -81,19 +83,16 @@ class ReasonForm(forms.Form):
 class AssignmentForm(ActionErrorMixin, forms.Form):
     """Role × region × department. The region is entered by its code (a city has thousands)."""
 
-    role = forms.ChoiceField(label=_("角色"))
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     region = forms.CharField(label=_("区域代码"), max_length=15, help_text=_("如 510104001001；须在您的管辖范围内。"))
-    department = forms.ModelChoiceField(label=_("部门"), queryset=None, required=False)  # type: ignore[arg-type]
+    department: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("部门"), queryset=Department.objects.all(), required=False
+    )
     starts_on = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
-        from linli.accounts.models import Department
-        from linli.accounts.roles import Role
-
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["role"].choices = Role.choices
-        self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
         self.fields["region"].widget.attrs.update({"list": "region-codes", "inputmode": "numeric"})
 
     def clean_region(self) -> Any:

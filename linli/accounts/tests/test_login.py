@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -12,14 +14,14 @@ from linli.accounts.models import LoginFailure
 from linli.core.testing import TEST_PASSWORD, TestCity
 
 
-def _login(client: Client, username: str, password: str) -> object:
+def _login(client: Client, username: str, password: str) -> Any:
     return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
 
 def test_a_correct_password_signs_in(city: TestCity) -> None:
     client = Client()
     response = _login(client, "grid_worker", TEST_PASSWORD)
-    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(city.users["grid_worker"].pk)
 
 
@@ -27,15 +29,15 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(city: 
     client = Client()
     for _ in range(settings.LOGIN_FAILURE_LIMIT):
         response = _login(client, "grid_worker", "not-the-password")
-        assert response.status_code == 200  # type: ignore[attr-defined]
-        assert "用户名或密码错误" in response.content.decode()  # type: ignore[attr-defined]
+        assert response.status_code == 200
+        assert "用户名或密码错误" in response.content.decode()
     response = _login(client, "grid_worker", TEST_PASSWORD)
-    body = response.content.decode()  # type: ignore[attr-defined]
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    body = response.content.decode()
+    assert response.status_code == 200
     assert "锁定" in body
     assert "_auth_user_id" not in client.session
     # Lockout follows the account, not the browser.
-    assert "锁定" in _login(Client(), "GRID_WORKER", TEST_PASSWORD).content.decode()  # type: ignore[attr-defined]
+    assert "锁定" in _login(Client(), "GRID_WORKER", TEST_PASSWORD).content.decode()
 
 
 def test_a_successful_sign_in_clears_the_failure_count(city: TestCity) -> None:
@@ -43,15 +45,15 @@ def test_a_successful_sign_in_clears_the_failure_count(city: TestCity) -> None:
     for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         _login(client, "grid_worker", "not-the-password")
     assert LoginFailure.objects.filter(username="grid_worker").count() == settings.LOGIN_FAILURE_LIMIT - 1
-    assert _login(client, "grid_worker", TEST_PASSWORD).status_code == 302  # type: ignore[attr-defined]
+    assert _login(client, "grid_worker", TEST_PASSWORD).status_code == 302
     assert not LoginFailure.objects.filter(username="grid_worker").exists()
     client.post(reverse("accounts:logout"))
     # The counter started again: one more failure does not lock.
     _login(client, "grid_worker", "not-the-password")
-    assert _login(client, "grid_worker", TEST_PASSWORD).status_code == 302  # type: ignore[attr-defined]
+    assert _login(client, "grid_worker", TEST_PASSWORD).status_code == 302
 
 
-def test_the_session_expires_after_the_configured_idle_time(city: TestCity, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_session_expires_after_the_configured_idle_time(city: TestCity, settings: Any) -> None:
     settings.SESSION_COOKIE_AGE = 600
     client = Client()
     _login(client, "grid_worker", TEST_PASSWORD)
@@ -79,7 +81,7 @@ def test_an_expired_session_is_signed_out(city: TestCity) -> None:
 def test_sign_in_requires_the_csrf_token(city: TestCity) -> None:
     client = Client(enforce_csrf_checks=True)
     response = _login(client, "grid_worker", TEST_PASSWORD)
-    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert response.status_code == 403
     assert "_auth_user_id" not in client.session
     page = client.get(reverse("accounts:login"))
     token = page.cookies[settings.CSRF_COOKIE_NAME].value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -228,7 +230,7 @@ def test_password_reset_sets_the_password_lifts_lockout_and_never_logs_it(city: 
 
 def test_the_list_page_query_count_does_not_grow_with_users(
     city: TestCity,
-    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+    django_assert_max_num_queries: Any,
 ) -> None:
     admin = city.users["administrator"]
     for i in range(20):

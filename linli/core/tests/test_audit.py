@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -191,7 +192,7 @@ def test_the_detail_shows_changes_reason_and_hashes(city: TestCity) -> None:
         assert text in body
 
 
-def test_the_list_page_does_not_grow_queries_with_rows(city: TestCity, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_page_does_not_grow_queries_with_rows(city: TestCity, django_assert_max_num_queries: Any) -> None:
     _events(city, 40)
     client = _client_for(city, "administrator")
     client.get(reverse("audit:list"))
