@@ -100,7 +100,11 @@ def _grouped_counts(queryset: QuerySet[Any], path_field: str, length: int, **agg
 def region_overview(region: Region, user: Any) -> RegionOverview:
     """The region's visible children with counts; four queries however many children there are."""
     child_length = len(region.path) + Region.steplen
-    children = list(Region.objects.visible_to(user).filter(path__startswith=region.path, depth=region.depth + 1))
+    children = list(
+        Region.objects.visible_to(user)
+        .filter(path__startswith=region.path, depth=region.depth + 1)
+        .defer("boundary")  # polygons travel in the GeoJSON endpoint, not in the page
+    )
     below = _grouped_counts(
         Region.objects.visible_to(user).filter(path__startswith=region.path, depth__gt=region.depth + 1),
         "path",
@@ -149,7 +153,7 @@ def region_crumbs(region: Region, user: Any, *, link_last: bool = False) -> list
     prefixes = scope_paths(user)
     step = Region.steplen
     ancestor_paths = [region.path[: step * level] for level in range(1, region.depth)]
-    chain = [*Region.objects.filter(path__in=ancestor_paths).order_by("path"), region]
+    chain = [*Region.objects.filter(path__in=ancestor_paths).defer("boundary").order_by("path"), region]
     crumbs = []
     for node in chain:
         linkable = path_in_scope(node.path, prefixes) and (link_last or node.pk != region.pk)
@@ -162,7 +166,7 @@ def region_crumbs(region: Region, user: Any, *, link_last: bool = False) -> list
 
 def top_regions(user: Any) -> list[Region]:
     """The roots of the user's scope: the regions their assignments point at, minus covered ones."""
-    return list(Region.objects.filter(path__in=scope_paths(user)))
+    return list(Region.objects.filter(path__in=scope_paths(user)).defer("boundary"))
 
 
 @places_viewer_required
@@ -314,7 +318,7 @@ def _with_parents(regions: Iterable[Region]) -> list[tuple[Region, Region | None
     """Pair each region with its parent, fetched in one query (paths are parent path + one step)."""
     regions = list(regions)
     parent_paths = {r.path[: -Region.steplen] for r in regions if r.depth > 1}
-    parents = {p.path: p for p in Region.objects.filter(path__in=parent_paths)}
+    parents = {p.path: p for p in Region.objects.filter(path__in=parent_paths).only("path", "name")}
     return [(r, parents.get(r.path[: -Region.steplen])) for r in regions]
 
 
@@ -335,7 +339,7 @@ def search(request: HttpRequest) -> HttpResponse:
         houses = (
             House.objects.visible_to(user)
             .filter(address__icontains=q)
-            .select_related("region", "building")
+            .select_related("region")
             .order_by("address", "pk")
         )
         region_page = _page(request, regions, SEARCH_RESULTS_PER_PAGE, "rpage")

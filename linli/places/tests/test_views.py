@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -172,6 +172,14 @@ def test_a_region_without_children_says_so(client: Client, city: TestCity) -> No
     empty = create_region(None, parent=sub, kind="community", code="510104002009", name="空社区")
     page = text(signed_in(client, city, "district_leader").get(reverse("places:region", args=[empty.pk])))
     assert "该区域下还没有下级区域。" in page
+
+
+def test_the_map_has_no_tile_layer_unless_one_is_configured(client: Client, city: TestCity) -> None:
+    signed_in(client, city, "community_worker")
+    assert "data-tile-url" not in text(client.get(region_url(city, COMMUNITY)))
+    with override_settings(MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png"):
+        page = text(client.get(region_url(city, COMMUNITY)))
+    assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in page
 
 
 # --- geojson ------------------------------------------------------------------------------------
