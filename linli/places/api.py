@@ -92,7 +92,7 @@ class RegionViewSet(ScopedViewSet):
     @drf_action(
         detail=True, methods=["get"], url_path=r"children\.geojson", url_name="children-geojson", pagination_class=None
     )
-    def children_geojson(self, request: Request, pk: str | None = None) -> Response:
+    def children_geojson(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
         region = self.get_object()
         children = (
             Region.objects.visible_to(request.user)
