@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -119,6 +120,12 @@ class ScopedViewSet(ApiErrorsMixin, ReadOnlyModelViewSet[Any]):
         # .all() so no evaluated queryset is shared between requests, as DRF does.
         scoped: models.QuerySet[Any] = base.all().visible_to(self.request.user)  # type: ignore[attr-defined]
         return scoped
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404 as exc:  # DRF's default names the model; say what get_visible_or_404 says
+            raise exceptions.NotFound(_("找不到该对象，或它不在您的管辖范围内。")) from exc
 
     def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         queryset = super().filter_queryset(queryset)

@@ -131,6 +131,7 @@ def test_the_outsider_gets_the_same_404_for_a_missing_id(city: TestCity) -> None
     missing = client.get("/api/v1/houses/999999999/")
     foreign = client.get(f"/api/v1/houses/{city.houses[0].pk}/")
     assert (missing.status_code, missing.json()) == (foreign.status_code, foreign.json())
+    assert foreign.json() == {"detail": "找不到该对象，或它不在您的管辖范围内。"}
 
 
 def test_the_outsider_lists_only_their_district(city: TestCity) -> None:
@@ -216,6 +217,18 @@ def test_malformed_query_parameters_answer_400_with_the_field(city: TestCity, qu
     response = client_for(city, "district_leader").get(query)
     assert response.status_code == 400, response.content
     assert field in response.json()
+
+
+def test_a_malformed_json_body_is_a_400(city: TestCity) -> None:
+    response = client_for(city, "grid_worker").post("/api/v1/houses/", "[1,2", content_type="application/json")
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+def test_a_list_body_is_a_400_not_a_500(city: TestCity) -> None:
+    response = client_for(city, "grid_worker").post("/api/v1/buildings/", [1, 2], format="json")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
 
 
 def test_validation_messages_are_in_chinese(city: TestCity) -> None:
