@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from shapely.geometry.base import BaseGeometry
 
 from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
@@ -31,6 +33,11 @@ def refused(call: Callable[[], Any], *fragments: str, exc: type[Exception] = Act
         assert fragment in message, (fragment, message)
     assert snapshot() == before
     return message
+
+
+def shape_of(region: Region) -> BaseGeometry:
+    assert region.boundary
+    return geo.geometry(region.boundary)
 
 
 # --- create ---------------------------------------------------------------------------------------
@@ -153,10 +160,9 @@ def test_broken_polygons_are_refused(city: TestCity, boundary: dict[str, Any], f
 def test_only_tree_managers_inside_their_scope_may_change_the_tree(city: TestCity) -> None:
     sub = city.region("510104001")
     for who in ("community_worker", "subdistrict_staff", "district_leader", "auditor"):
+        user = city.users[who]
         refused(
-            lambda who=who: actions.create_region(
-                city.users[who], parent=sub, kind="community", code="510104001003", name="越权社区"
-            ),
+            partial(actions.create_region, user, parent=sub, kind="community", code="510104001003", name="越权社区"),
             "权限",
             exc=PermissionDenied,
         )
@@ -252,7 +258,7 @@ def test_merging_grids_unions_their_polygons_and_repoints_their_buildings(city: 
     assert not Region.objects.filter(pk=second.pk).exists()
     assert Building.objects.filter(region=merged).count() == 4
     assert House.objects.filter(region=merged, region_path=merged.path).count() == 32
-    assert geo.geometry(merged.boundary).equals(geo.geometry(city.region("510104001001").boundary))
+    assert shape_of(merged).equals(shape_of(city.region("510104001001")))
     tomb = RegionVersion.objects.get(region_id=second.pk, change="merged_into")
     assert "红星路社区第1网格" in tomb.note
     assert not RegionVersion.objects.current().filter(region_id=second.pk).exists()
@@ -298,8 +304,8 @@ def test_splitting_a_grid_carves_the_new_polygon_out_and_takes_the_chosen_buildi
     assert new.kind == "grid" and new.get_parent().pk == grid.get_parent().pk
     assert House.objects.filter(region=new).count() == 8 and Unit.objects.filter(region=new).count() == 2
     old = city.region("510104001001001")
-    assert geo.geometry(old.boundary).area == pytest.approx(geo.geometry(new.boundary).area)
-    assert not geo.overlaps(geo.geometry(old.boundary), geo.geometry(new.boundary))
+    assert shape_of(old).area == pytest.approx(shape_of(new).area)
+    assert not geo.overlaps(shape_of(old), shape_of(new))
     assert RegionVersion.objects.current().get(region_id=old.pk).change == "split"
     assert_tree_consistent()
 
