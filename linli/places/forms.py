@@ -159,6 +159,10 @@ class RegionSplitForm(BoundaryMixin, TreeForm):
         self.fields["children"].queryset = children  # type: ignore[attr-defined]
         buildings = Building.objects.visible_to(self.user).filter(region=region).order_by("number", "pk")
         self.fields["buildings"].queryset = buildings  # type: ignore[attr-defined]
+        # Nothing to choose (a grid has no sub-regions; a community rarely holds buildings itself).
+        for name, queryset in (("children", children), ("buildings", buildings)):
+            if not queryset.exists():
+                del self.fields[name]
         if not self.is_bound:
             self.initial.setdefault("new_code", region.code[:-3] if len(region.code) > 6 else region.code[:4])
 

@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.roles import Capability
@@ -115,9 +114,20 @@ def tree_index(request: HttpRequest) -> HttpResponse:
     return render(request, "places/tree/index.html", context)
 
 
-def _region_codes(user: Any) -> list[tuple[str, str]]:
-    codes = Region.objects.visible_to(user).exclude(kind="grid").values_list("code", "name")
-    return list(codes[:REGION_DATALIST_LIMIT])
+def _region_codes(user: Any, region: Region | None = None) -> list[tuple[str, str]]:
+    """Suggestions for the code fields: the region's siblings, then the levels above grids."""
+    visible = Region.objects.visible_to(user)
+    siblings: list[tuple[str, str]] = []
+    if region is not None and region.depth > 1:
+        parent_path = region.path[: -Region.steplen]
+        siblings = list(
+            visible.filter(path__startswith=parent_path, depth=region.depth)
+            .exclude(pk=region.pk)
+            .values_list("code", "name")[:REGION_DATALIST_LIMIT]
+        )
+    upper = visible.exclude(kind="grid").values_list("code", "name")[:REGION_DATALIST_LIMIT]
+    seen = {code for code, _name in siblings}
+    return siblings + [(code, name) for code, name in upper if code not in seen]
 
 
 def _run_form(
@@ -144,7 +154,12 @@ def _run_form(
                 return redirect(f"{_tree_url()}?root={target.pk}")
             return redirect("tree:index")
     status = 400 if request.method == "POST" else 200
-    ctx = {"form": form, "region": form.region, "region_codes": _region_codes(form.user), **(context or {})}
+    ctx = {
+        "form": form,
+        "region": form.region,
+        "region_codes": _region_codes(form.user, form.region),
+        **(context or {}),
+    }
     return render(request, template, ctx, status=status)
 
 
@@ -275,8 +290,8 @@ def tree_split(request: HttpRequest, pk: int) -> HttpResponse:
             region,
             new_code=data["new_code"].strip(),
             new_name=data["new_name"].strip(),
-            children=list(data["children"]),
-            buildings=list(data["buildings"]),
+            children=list(data.get("children") or ()),
+            buildings=list(data.get("buildings") or ()),
             boundary=data["boundary"],
             on=data["on"],
         )
@@ -294,45 +309,11 @@ def tree_split(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _report_sections(report: Any) -> list[dict[str, Any]]:
-    """Present any report object (dataclass, dict or plain object) as titled sections."""
-    if dataclasses.is_dataclass(report) and not isinstance(report, type):
-        items = [(f.name, getattr(report, f.name), f.metadata.get("label")) for f in dataclasses.fields(report)]
-    elif isinstance(report, dict):
-        items = [(k, v, None) for k, v in report.items()]
-    else:
-        items = [(k, v, None) for k, v in vars(report).items() if not k.startswith("_")]
-    sections = []
-    for name, value, label in items:
-        if not isinstance(value, str | bytes | dict) and hasattr(value, "__iter__"):
-            rows = list(value)
-            sections.append(
-                {
-                    "name": name,
-                    "label": label or name,
-                    "count": len(rows),
-                    "rows": rows[:200],
-                    "more": max(0, len(rows) - 200),
-                }
-            )
-        else:
-            sections.append({"name": name, "label": label or name, "value": value})
-    return sections
-
-
 def tree_coverage(request: HttpRequest, pk: int) -> HttpResponse:
     """覆盖情况 — houses and buildings in no grid, and buildings outside their grid's polygon."""
     user = _require_tree_manager(request)
     region = _region_or_404(user, pk)
-    try:
-        from linli.places.coverage import coverage_report
-    except ModuleNotFoundError:  # the report module lands separately; say so instead of failing
-        report, sections = None, []
-    else:
-        report = coverage_report(region)
-        sections = _report_sections(report)
-    return render(
-        request,
-        "places/tree/coverage.html",
-        {"region": region, "report": report, "sections": sections, "today": timezone.localdate()},
-    )
+    from linli.places.coverage import coverage_report
+
+    report = coverage_report(region)
+    return render(request, "places/tree/coverage.html", {"region": region, "report": report})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -204,13 +203,21 @@ def test_a_refused_split_names_the_code_field(city: TestCity) -> None:
     assert "new_code" in response.context["form"].errors
 
 
-def test_the_coverage_page_renders_the_report(city: TestCity) -> None:
-    pytest.importorskip("linli.places.coverage")
-    client = _admin(city)
+def test_the_coverage_page_lists_what_is_in_no_grid(city: TestCity) -> None:
     community = city.region("510104001001")
+    # Fixture data the way an old import leaves it: a building hung on the community, in no grid.
+    stray = Building.objects.create(
+        region=community, region_path=community.path, number="99", address="红星路99号", lat=30.65, lng=104.01
+    )
+    client = _admin(city)
     response = client.get(reverse("tree:coverage", args=[community.pk]))
     assert response.status_code == 200
-    assert "覆盖情况" in response.content.decode()
+    body = response.content.decode()
+    assert "不在任何网格内的楼栋" in body and "红星路99号" in body
+    assert reverse("places:building", args=[stray.pk]) in body
+    assert "存在未覆盖或重叠" in body
+    clean = client.get(reverse("tree:coverage", args=[city.region("510104002001").pk])).content.decode()
+    assert "全覆盖，无缝隙，无重叠" in clean
 
 
 def test_history_dates_are_validated(city: TestCity) -> None:
