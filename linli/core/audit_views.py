@@ -104,7 +104,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page: Page[AuditEvent] = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    verbs = audit_events_for(request.user).order_by().values_list("verb", flat=True).distinct()
+    # Verb names are code, not data: the unscoped distinct list is an index-only scan.
+    verbs = AuditEvent.objects.order_by().values_list("verb", flat=True).distinct()
     return render(
         request,
         "core/audit/list.html",
