@@ -4,6 +4,7 @@ field with nothing changed, and the tree of a past date can be shown."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -226,3 +227,12 @@ def test_history_dates_are_validated(city: TestCity) -> None:
     assert response.context["date_form"].errors
     # The live tree is shown instead.
     assert "成都市" in response.content.decode()
+
+
+def test_the_tree_page_costs_a_fixed_number_of_queries(city: TestCity, django_assert_max_num_queries: Any) -> None:
+    client = _admin(city)
+    client.get(reverse("tree:index"))
+    with django_assert_max_num_queries(10):
+        client.get(reverse("tree:index"))
+    with django_assert_max_num_queries(10):
+        client.get(reverse("tree:index"), {"day": "2021-01-01"})
