@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import resolve
+from django.utils import translation
 
 from linli.core.audit import current_ip
 
@@ -61,3 +62,24 @@ class LoginRequiredMiddleware:
         if match.view_name in PUBLIC_URL_NAMES:
             return self.get_response(request)
         return redirect_to_login(request.get_full_path())
+
+
+class LanguageMiddleware:
+    """Chinese unless the user chose otherwise (the language cookie set by ``set_language``).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; a government platform's
+    default language is the platform's decision, so the browser header is deliberately ignored.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -214,3 +214,9 @@ def test_switching_back_to_chinese(city: TestCity, client: Client) -> None:
     body = client.get(reverse("home")).content.decode()
     assert '<html lang="zh-hans">' in body
     assert "退出" in body and "Sign out" not in body
+
+
+def test_a_browser_asking_for_english_still_gets_chinese_until_the_user_chooses(client: Client) -> None:
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "登录" in response.content.decode()
