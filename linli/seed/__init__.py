@@ -10,7 +10,8 @@ Why this bypasses the per-row actions (DESIGN.md mechanism 2): seeding is a bulk
 data into an empty database, not a user's change. Going through ``create_region``/``create_house``
 would mean 300 000 permission checks, scope checks and audit rows for rows nobody entered, and
 treebeard's ``add_child`` re-reads and updates the parent for every node; even plain ``bulk_create``
-of model instances took 102 s for the demo here, against about 25 s for this path. Instead the data is valid by construction (codes follow ``codes.validate_region_code``,
+of model instances took 102 s for the demo here, against about 25 s for this path. Instead the data
+is valid by construction (codes follow ``codes.validate_region_code``,
 polygons tile, points lie inside their grid — all checked by the seed tests), ids and tree paths
 are assigned here and written in one transaction (regions with ``bulk_create``; buildings, units
 and houses with batched ``executemany``, see ``city.BulkWriter`` for why), each region gets its
