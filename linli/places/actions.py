@@ -555,10 +555,10 @@ def merge_regions(actor: Any, source: Region, *, into: Region, on: date | None =
     if source.boundary:
         parts = [geo.geometry(source.boundary)] + ([geo.geometry(into.boundary)] if into.boundary else [])
         merged_geom = geo.union(parts)
-        into_parent = into.get_parent()
+        into_parent = Region.objects.get_parent(into)
         _check_grid_overlap(into.kind, merged_geom, into_parent, what=into_label, exclude=[into.pk, source.pk])
     note = _("随%(source)s并入%(into)s") % {"source": source_label, "into": into_label}
-    for child in list(source.get_children()):
+    for child in list(Region.objects.get_children(source)):
         _move_subtree(child, into, new_code=None, on=day, change=CHANGE_MOVE, note=note)
     source, into = _fresh(source), _fresh(into)
     _rewrite_paths(source.path, into.path)
@@ -614,7 +614,7 @@ def split_region(
     day = _day(on)
     region = _fresh(region)
     _require_tree_permission(actor, region)
-    parent = region.get_parent()
+    parent = Region.objects.get_parent(region)
     if parent is None:
         raise ActionError(_("%(region)s是顶级区域，不能拆分。") % {"region": _label(region)})
     name = _clean_name(new_name, "new_name")

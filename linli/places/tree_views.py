@@ -110,7 +110,9 @@ def tree_index(request: HttpRequest) -> HttpResponse:
             regions += Region.objects.filter(path__startswith=prefix, depth__lte=top + TREE_DEPTH)
         context["tree"] = nest_by_path(regions)
         if focus is not None:
-            context["ancestors"] = [a for a in focus.get_ancestors() if path_in_scope(a.path, scope_paths(user))]
+            context["ancestors"] = [
+                a for a in Region.objects.get_ancestors(focus) if path_in_scope(a.path, scope_paths(user))
+            ]
     return render(request, "places/tree/index.html", context)
 
 

@@ -301,7 +301,7 @@ def test_splitting_a_grid_carves_the_new_polygon_out_and_takes_the_chosen_buildi
         buildings=[building],
         boundary=box_polygon(east),
     )
-    assert new.kind == "grid" and new.get_parent().pk == grid.get_parent().pk
+    assert new.kind == "grid" and Region.objects.get_parent(new).pk == Region.objects.get_parent(grid).pk
     assert House.objects.filter(region=new).count() == 8 and Unit.objects.filter(region=new).count() == 2
     old = city.region("510104001001001")
     assert shape_of(old).area == pytest.approx(shape_of(new).area)
@@ -448,12 +448,12 @@ def _apply(admin: User, op: str, a: int, b: int, mask: int) -> None:
         actions.merge_regions(admin, same[b % len(same)], into=same[mask % len(same)])
     else:
         region = non_root[a % len(non_root)]
-        parent = region.get_parent()
+        parent = Region.objects.get_parent(region)
         taken = set(Region.objects.values_list("code", flat=True))
         width = 3 if region.kind != "district" else 2
         prefix = parent.code if region.kind != "district" else parent.code[:4]
         new_code = next(f"{prefix}{n:0{width}d}" for n in range(1, 99) if f"{prefix}{n:0{width}d}" not in taken)
-        children = [c for i, c in enumerate(region.get_children()) if mask >> i & 1]
+        children = [c for i, c in enumerate(Region.objects.get_children(region)) if mask >> i & 1]
         buildings = [x for i, x in enumerate(Building.objects.filter(region=region).order_by("pk")) if mask >> i & 1]
         actions.split_region(
             admin, region, new_code=new_code, new_name=f"拆分{new_code}", children=children, buildings=buildings
