@@ -9,4 +9,4 @@ class CoreConfig(AppConfig):
     verbose_name = "核心机制"
 
     def ready(self) -> None:
-        from linli.core import signals  # noqa: F401  (login/logout audit receivers)
+        from linli.core import lookups, signals  # noqa: F401  (the __subtree lookup; audit receivers)

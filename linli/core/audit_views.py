@@ -50,7 +50,7 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.visible_to(user).order_by("-seq")
     condition = Q(region_path="")
     for prefix in scope_paths(user):
-        condition |= Q(region_path__startswith=prefix)
+        condition |= Q(region_path__subtree=prefix)
     return AuditEvent.objects.filter(condition).order_by("-seq")
 
 

@@ -64,12 +64,12 @@ class ScopedQuerySet(models.QuerySet[M]):
             return self.none()
         condition = models.Q()
         for prefix in prefixes:
-            condition |= models.Q(**{f"{self.scope_field}__startswith": prefix})
+            condition |= models.Q(**{f"{self.scope_field}__subtree": prefix})
         return self.filter(condition)
 
     def within(self, path: str) -> Self:
         """Rows in the subtree of one region path (for drill-down inside what is visible)."""
-        return self.filter(**{f"{self.scope_field}__startswith": path})
+        return self.filter(**{f"{self.scope_field}__subtree": path})
 
 
 def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:

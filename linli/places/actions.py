@@ -149,7 +149,7 @@ def _check_grid_overlap(
     if kind != RegionKind.GRID or geom is None or parent is None:
         return
     siblings = (
-        Region.objects.filter(path__startswith=parent.path, depth=parent.depth + 1, kind=RegionKind.GRID)
+        Region.objects.filter(path__subtree=parent.path, depth=parent.depth + 1, kind=RegionKind.GRID)
         .exclude(boundary__isnull=True)
         .exclude(pk__in=list(exclude))
     )
@@ -207,7 +207,7 @@ def _rewrite_paths(old_prefix: str, new_prefix: str) -> None:
         return
     new_value = Concat(Value(new_prefix), Substr("region_path", len(old_prefix) + 1), output_field=CharField())
     for model in scoped_models():
-        model._base_manager.filter(region_path__startswith=old_prefix).update(region_path=new_value)
+        model._base_manager.filter(region_path__subtree=old_prefix).update(region_path=new_value)
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def _close_versions(regions: Sequence[Region], on: date) -> None:
 
 
 def _subtree(region: Region) -> list[Region]:
-    return list(Region.objects.filter(path__startswith=region.path).order_by("path"))
+    return list(Region.objects.filter(path__subtree=region.path).order_by("path"))
 
 
 def ensure_baseline_versions(on: date | None = None) -> int:
@@ -415,9 +415,7 @@ def _derive_code(region: Region, new_parent: Region) -> str:
 
 def _check_subtree_codes_free(region: Region, old_code: str, new_code: str) -> None:
     """Re-prefixed descendant codes must not collide with codes outside the subtree."""
-    clash = (
-        Region.objects.filter(code__startswith=new_code).exclude(path__startswith=region.path).order_by("code").first()
-    )
+    clash = Region.objects.filter(code__startswith=new_code).exclude(path__subtree=region.path).order_by("code").first()
     if clash is not None:
         raise ActionError(
             _("代码“%(new)s”下已有%(clash)s，%(region)s及其下级改用该代码会重复。")
@@ -477,7 +475,7 @@ def _move_subtree(
         region = _fresh(region)
         _rewrite_paths(old_path, region.path)
     if code != old_code:
-        Region.objects.filter(path__startswith=region.path, code__startswith=old_code).update(
+        Region.objects.filter(path__subtree=region.path, code__startswith=old_code).update(
             code=Concat(Value(code), Substr("code", len(old_code) + 1), output_field=CharField())
         )
     moved = _subtree(region)

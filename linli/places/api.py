@@ -40,7 +40,7 @@ def subtree_path(region_id: int) -> str | None:
 
 def within_region(queryset: QuerySet[Any], region_id: int, field: str = "region_path") -> QuerySet[Any]:
     path = subtree_path(region_id)
-    return queryset.none() if path is None else queryset.filter(**{f"{field}__startswith": path})
+    return queryset.none() if path is None else queryset.filter(**{f"{field}__subtree": path})
 
 
 @extend_schema(tags=["places"])
@@ -74,7 +74,7 @@ class RegionViewSet(ScopedViewSet):
             parent = Region.objects.filter(pk=filters["parent"]).values("path", "depth").first()
             if parent is None:
                 return queryset.none()
-            queryset = queryset.filter(path__startswith=parent["path"], depth=parent["depth"] + 1)
+            queryset = queryset.filter(path__subtree=parent["path"], depth=parent["depth"] + 1)
         if "kind" in filters:
             queryset = queryset.filter(kind=filters["kind"])
         if "code" in filters:
@@ -96,7 +96,7 @@ class RegionViewSet(ScopedViewSet):
         region = self.get_object()
         children = (
             Region.objects.visible_to(request.user)
-            .filter(path__startswith=region.path, depth=region.depth + 1)
+            .filter(path__subtree=region.path, depth=region.depth + 1)
             .order_by("path")
             .values("pk", "code", "name", "kind", "numchild", "boundary", "centroid_lat", "centroid_lng")
         )

@@ -89,7 +89,7 @@ def _ref(region: Region) -> RegionRef:
 
 def coverage_report(root: Region, *, limit: int = 200) -> CoverageReport:
     """The coverage of everything under ``root`` (the caller has checked the user may see root)."""
-    regions = {r.pk: r for r in Region.objects.filter(path__startswith=root.path)}
+    regions = {r.pk: r for r in Region.objects.filter(path__subtree=root.path)}
     grids = [r for r in regions.values() if r.kind == RegionKind.GRID]
     report = CoverageReport(root=_ref(root), grids=len(grids), limit=limit)
     buildings = Building.objects.within(root.path)

@@ -155,7 +155,7 @@ class RegionSplitForm(BoundaryMixin, TreeForm):
         super().__init__(*args, **kwargs)
         region = self.region
         assert region is not None
-        children = Region.objects.visible_to(self.user).filter(path__startswith=region.path, depth=region.depth + 1)
+        children = Region.objects.visible_to(self.user).filter(path__subtree=region.path, depth=region.depth + 1)
         self.fields["children"].queryset = children  # type: ignore[attr-defined]
         buildings = Building.objects.visible_to(self.user).filter(region=region).order_by("number", "pk")
         self.fields["buildings"].queryset = buildings  # type: ignore[attr-defined]

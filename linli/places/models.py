@@ -114,7 +114,7 @@ def tree_as_of(day: date, root: Region | None = None) -> list[RegionVersion]:
         then = versions.filter(region_id=root.pk).first()
         if then is None:
             return []
-        versions = versions.filter(path__startswith=then.path)
+        versions = versions.filter(path__subtree=then.path)
     return list(versions.order_by("path"))
 
 

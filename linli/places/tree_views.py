@@ -107,7 +107,7 @@ def tree_index(request: HttpRequest) -> HttpResponse:
         regions: list[Region] = []
         for prefix in prefixes:
             top = len(prefix) // Region.steplen
-            regions += Region.objects.filter(path__startswith=prefix, depth__lte=top + TREE_DEPTH)
+            regions += Region.objects.filter(path__subtree=prefix, depth__lte=top + TREE_DEPTH)
         context["tree"] = nest_by_path(regions)
         if focus is not None:
             context["ancestors"] = [
@@ -123,7 +123,7 @@ def _region_codes(user: Any, region: Region | None = None) -> list[tuple[str, st
     if region is not None and region.depth > 1:
         parent_path = region.path[: -Region.steplen]
         siblings = list(
-            visible.filter(path__startswith=parent_path, depth=region.depth)
+            visible.filter(path__subtree=parent_path, depth=region.depth)
             .exclude(pk=region.pk)
             .values_list("code", "name")[:REGION_DATALIST_LIMIT]
         )

@@ -102,11 +102,11 @@ def region_overview(region: Region, user: Any) -> RegionOverview:
     child_length = len(region.path) + Region.steplen
     children = list(
         Region.objects.visible_to(user)
-        .filter(path__startswith=region.path, depth=region.depth + 1)
+        .filter(path__subtree=region.path, depth=region.depth + 1)
         .defer("boundary")  # polygons travel in the GeoJSON endpoint, not in the page
     )
     below = _grouped_counts(
-        Region.objects.visible_to(user).filter(path__startswith=region.path, depth__gt=region.depth + 1),
+        Region.objects.visible_to(user).filter(path__subtree=region.path, depth__gt=region.depth + 1),
         "path",
         child_length,
         children=Count("pk", filter=Q(depth=region.depth + 2)),
@@ -245,7 +245,7 @@ def region_geojson(request: HttpRequest, pk: int) -> JsonResponse:
     else:
         children = (
             Region.objects.visible_to(request.user)
-            .filter(path__startswith=region.path, depth=region.depth + 1, boundary__isnull=False)
+            .filter(path__subtree=region.path, depth=region.depth + 1, boundary__isnull=False)
             .only("pk", "name", "code", "kind", "boundary")
         )
         for child in children:
