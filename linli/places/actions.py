@@ -218,22 +218,28 @@ def _parent_ids(paths: Iterable[str]) -> dict[str, int]:
     return dict(Region.objects.filter(path__in=parent_paths).values_list("path", "pk"))
 
 
-def _open_versions(regions: Sequence[Region], on: date, change: str, note: str = "") -> None:
-    """Record the current state of these regions as versions valid from ``on``."""
+def _open_versions(
+    regions: Sequence[Region], on: date, change: str, note: str = "", *, from_created_on: bool = False
+) -> None:
+    """Record the current state of these regions as versions valid from ``on`` (or, with
+    ``from_created_on``, from each region's own ``created_on`` where it has one)."""
     parents = _parent_ids(r.path for r in regions)
     RegionVersion.objects.bulk_create(
-        RegionVersion(
-            region_id=r.pk,
-            kind=r.kind,
-            code=r.code,
-            name=r.name,
-            parent_region_id=parents.get(_parent_path(r.path)),
-            path=r.path,
-            valid_from=on,
-            change=change,
-            note=note[:200],
-        )
-        for r in regions
+        (
+            RegionVersion(
+                region_id=r.pk,
+                kind=r.kind,
+                code=r.code,
+                name=r.name,
+                parent_region_id=parents.get(_parent_path(r.path)),
+                path=r.path,
+                valid_from=(r.created_on or on) if from_created_on else on,
+                change=change,
+                note=note[:200],
+            )
+            for r in regions
+        ),
+        batch_size=2000,
     )
 
 
@@ -268,24 +274,7 @@ def ensure_baseline_versions(on: date | None = None) -> int:
     """Give every region without an open version one (for trees bulk-inserted by a seed). Returns how many."""
     have = RegionVersion.objects.current().values_list("region_id", flat=True)
     missing = list(Region.objects.exclude(pk__in=have))
-    day = _day(on)
-    parents = _parent_ids(r.path for r in missing)
-    RegionVersion.objects.bulk_create(
-        (
-            RegionVersion(
-                region_id=r.pk,
-                kind=r.kind,
-                code=r.code,
-                name=r.name,
-                parent_region_id=parents.get(_parent_path(r.path)),
-                path=r.path,
-                valid_from=r.created_on or day,
-                change=CHANGE_BASELINE,
-            )
-            for r in missing
-        ),
-        batch_size=2000,
-    )
+    _open_versions(missing, _day(on), CHANGE_BASELINE, from_created_on=True)
     return len(missing)
 
 

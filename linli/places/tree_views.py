@@ -20,11 +20,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError
 from linli.core.scope import get_visible_or_404, minimal_prefixes, path_in_scope, scope_paths
+from linli.places.actions import create_region, merge_regions, move_region, rename_region, split_region
+from linli.places.coverage import coverage_report
 from linli.places.forms import (
     HistoryDateForm,
     RegionCreateForm,
@@ -34,7 +37,7 @@ from linli.places.forms import (
     RegionSplitForm,
     TreeForm,
 )
-from linli.places.models import Region
+from linli.places.models import Region, tree_as_of
 
 # Levels shown below the focused region; deeper nodes are reached by focusing a node.
 TREE_DEPTH = 3
@@ -84,7 +87,6 @@ def nest_by_parent(versions: Iterable[Any]) -> list[TreeNode]:
 
 
 def _history(user: Any, day: date) -> list[TreeNode]:
-    from linli.places.models import tree_as_of
 
     prefixes = scope_paths(user)
     versions = [v for v in tree_as_of(day) if path_in_scope(v.path, prefixes)]
@@ -166,8 +168,6 @@ def _run_form(
 
 
 def _tree_url() -> str:
-    from django.urls import reverse
-
     return reverse("tree:index")
 
 
@@ -178,8 +178,6 @@ def tree_create(request: HttpRequest) -> HttpResponse:
     form = RegionCreateForm(request.POST or None, user=user, region=parent)
 
     def perform(data: dict[str, Any]) -> Region:
-        from linli.places.actions import create_region
-
         return create_region(
             user,
             parent=data["parent"],
@@ -206,8 +204,6 @@ def tree_rename(request: HttpRequest, pk: int) -> HttpResponse:
     form = RegionRenameForm(request.POST or None, user=user, region=region, initial={"name": region.name})
 
     def perform(data: dict[str, Any]) -> Region:
-        from linli.places.actions import rename_region
-
         rename_region(user, region, name=data["name"].strip(), on=data["on"])
         return region
 
@@ -227,8 +223,6 @@ def tree_move(request: HttpRequest, pk: int) -> HttpResponse:
     form = RegionMoveForm(request.POST or None, user=user, region=region)
 
     def perform(data: dict[str, Any]) -> Region:
-        from linli.places.actions import move_region
-
         move_region(
             user,
             region,
@@ -256,8 +250,6 @@ def tree_merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = RegionMergeForm(request.POST or None, user=user, region=region)
 
     def perform(data: dict[str, Any]) -> Region:
-        from linli.places.actions import merge_regions
-
         target: Region = data["into"]
         merge_regions(user, region, into=target, on=data["on"])
         return target
@@ -285,8 +277,6 @@ def tree_split(request: HttpRequest, pk: int) -> HttpResponse:
     form = RegionSplitForm(request.POST or None, user=user, region=region)
 
     def perform(data: dict[str, Any]) -> Region:
-        from linli.places.actions import split_region
-
         return split_region(
             user,
             region,
@@ -315,7 +305,5 @@ def tree_coverage(request: HttpRequest, pk: int) -> HttpResponse:
     """覆盖情况 — houses and buildings in no grid, and buildings outside their grid's polygon."""
     user = _require_tree_manager(request)
     region = _region_or_404(user, pk)
-    from linli.places.coverage import coverage_report
-
     report = coverage_report(region)
     return render(request, "places/tree/coverage.html", {"region": region, "report": report})
