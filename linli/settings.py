@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.accounts",
     "linli.places",
+    "linli.people",
 ]
 
 MIDDLEWARE = [
