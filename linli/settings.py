@@ -40,6 +40,22 @@ if LINLI_ENV == "production":
     if DEBUG:
         raise ImproperlyConfigured("生产环境不能开启 DEBUG。")
 
+# --- Sensitive data (linli.core.crypto, linli.core.masking) -------------------------------------------
+# LINLI_FIELD_KEYS: comma-separated Fernet keys; the first encrypts, all decrypt (put a new key first,
+# then run `linli rotate_keys`). LINLI_DIGEST_KEY: the HMAC key of the ID-number digests (changing it
+# means recomputing every digest). Left empty, both are derived from SECRET_KEY with HKDF so the demo
+# and the tests run unconfigured; production must set both explicitly.
+LINLI_FIELD_KEYS = env_list("LINLI_FIELD_KEYS", "")
+LINLI_DIGEST_KEY = os.environ.get("LINLI_DIGEST_KEY", "")
+if LINLI_ENV == "production":
+    if not LINLI_FIELD_KEYS:
+        raise ImproperlyConfigured(
+            "生产环境必须设置 LINLI_FIELD_KEYS（证件号码加密密钥，Fernet 格式，可用逗号分隔多个以便轮换）。"
+        )
+    if len(LINLI_DIGEST_KEY) < 32:
+        raise ImproperlyConfigured("生产环境必须设置 LINLI_DIGEST_KEY（证件号码摘要密钥，至少 32 个字符）。")
+# --- end sensitive data ---------------------------------------------------------------------------------
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -202,7 +218,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # redact_sensitive: ID numbers and mobile numbers in any log line are masked (linli.core.masking).
+    "filters": {"redact_sensitive": {"()": "linli.core.masking.RedactSensitive"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_sensitive"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers bypass the root handler's redaction (django.server logs request lines,
+        # query strings included): route both through the root handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
