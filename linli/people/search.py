@@ -1,17 +1,59 @@
-"""Finding persons: search keys for names, and the query router.
+"""Finding persons: search keys for names, the full-text side index, and the query router.
 
-`search_keys(name)` gives the pinyin and initials stored beside a name so that a worker typing
-"wangfang" or "wf" on a phone finds 王芳. pypinyin (0.55) has no surname style, so the first
-character (or a compound surname: 欧阳, 尉迟 …) is read from a small table of surname readings
-that differ from the character's common reading (单 shan, 曾 zeng, 解 xie, 仇 qiu …).
+``search_keys(name)`` gives the pinyin and initials stored on Person (``name_pinyin``,
+``name_initials``) so that a worker typing "wangfang" or "wf" on a phone finds 王芳. pypinyin
+(0.55) has no surname style, so the first character (or a compound surname: 欧阳, 尉迟 …) is read
+from a small table of surname readings that differ from the character's common reading
+(单 shan, 曾 zeng, 解 xie, 仇 qiu …).
+
+``search_persons(queryset, q)`` routes the query by its shape:
+
+- an ID number (15 or 18 characters after ``normalise_id``) → exact match on ``id_digest``
+  (the keyed HMAC; the clear number is stored nowhere searchable);
+- digits that look like a phone → ``phone`` exact (11 digits, +86 dropped) or by its tail (尾号, 4–10 digits);
+- ASCII letters → ``name_initials`` prefix, ``name_pinyin`` prefix or contains;
+- Chinese → the name (exact, prefix, any substring), former names, and the addresses in full text.
+
+The full-text index is a side table, ``people_person_fts``, one row per person keyed by the
+person's id, written by ``index_persons(ids)`` (called from a post_save signal on Person, and by
+bulk writers that bypass signals: seeding, imports). Why a side table and not triggers or model
+fields: triggers cannot segment Chinese, and a segmented copy on the model would double every
+write path; the side table keeps the registry model clean and the index rebuildable
+(``rebuild_index``). Each row holds three texts:
+
+- ``name_chars``/``former_chars``: the name and former names one character per token
+  ("王 芳 芳"). A phrase query of the query's characters ("王 芳") is then exactly "contains
+  this substring", answered from the index: two-character names are found with recall 1.0,
+  which trigram indexes cannot do (a trigram needs three characters);
+- ``words``: name, former names, current and registered address segmented by jieba
+  (``cut_for_search``, so 红星路 is also indexed as 红星). The query is segmented with jieba's
+  precise mode and every word must match as a prefix.
+
+SQLite: the side table is an FTS5 virtual table (``tokenize='unicode61'``: with the spaces we
+insert, every character or jieba word is one token). PostgreSQL: a plain table with GIN indexes on
+``to_tsvector('simple', …)`` of each column (phrase queries with ``<->``, prefix with ``:*``), and
+pg_trgm GIN indexes on people_person's name, current_address and name_pinyin so that the
+LIKE '%…%' lookups (pinyin contains, address fallbacks in ad-hoc queries) use an index as well.
+
+Ranking: exact name (or exact pinyin/initials) first, then prefix, then any other hit; ties by name.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import unicodedata
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from django.db import connections
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin
+
+FTS_TABLE = "people_person_fts"
 
 #: Compound surnames whose reading differs from, or must be kept apart from, the common reading.
 COMPOUND_SURNAMES: dict[str, tuple[str, str]] = {
@@ -149,3 +191,247 @@ def search_keys(name: str) -> tuple[str, str]:
                 pinyin_parts.append(word)
                 initials_parts.append(word[0])
     return "".join(pinyin_parts), "".join(initials_parts)
+
+
+# --- the full-text side index ---------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def _jieba() -> Any:
+    """jieba, imported on first use (its dictionary loads in about a second), quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # its regexes use invalid escapes
+        warnings.simplefilter("ignore", SyntaxWarning)
+        import jieba
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _segment(text: str) -> list[str]:
+    """jieba words of ``text`` for the index (search mode: long words also give their parts)."""
+    jieba = _jieba()
+    cleaned = _clean(text)
+    return [w for w in (_NON_WORD.sub("", token) for token in jieba.cut_for_search(cleaned)) if w]
+
+
+def _query_words(text: str) -> list[str]:
+    """jieba words of a query (precise mode); each must match an indexed word as a prefix."""
+    jieba = _jieba()
+    cleaned = _clean(text)
+    return [w for w in (_NON_WORD.sub("", token) for token in jieba.cut(cleaned)) if w]
+
+
+def _chars(text: str) -> str:
+    """One token per character (letters and digits only): "王 芳"."""
+    return " ".join(ch for ch in _clean(text) if ch.isalnum())
+
+
+def index_row(name: str, former_names: str, current_address: str, registered_address: str) -> tuple[str, str, str]:
+    """The three indexed texts of one person: (name_chars, former_chars, words)."""
+    words = _segment(" ".join(t for t in (name, former_names, current_address, registered_address) if t))
+    return _chars(name), _chars(former_names), " ".join(words)
+
+
+def _write_rows(using: str, rows: Sequence[tuple[int, str, str, str, str]], ids: Sequence[int]) -> None:
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join(["%s"] * len(chunk))
+            key = "rowid" if conn.vendor == "sqlite" else "person_id"
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE {key} IN ({marks})", chunk)
+        values = [(pk, *index_row(name, former, current, registered)) for pk, name, former, current, registered in rows]
+        if values:
+            key = "rowid" if conn.vendor == "sqlite" else "person_id"
+            cursor.executemany(
+                f"INSERT INTO {FTS_TABLE} ({key}, name_chars, former_chars, words) VALUES (%s, %s, %s, %s)", values
+            )
+
+
+def index_persons(ids: Iterable[int], *, using: str = "default") -> None:
+    """(Re)write the search-index rows of these persons; persons that no longer exist are dropped.
+
+    Call it after any write that changes a person's name, former names or addresses without
+    ``Person.save()`` (bulk_create, queryset.update); ``save()`` is covered by a post_save signal.
+    """
+    from linli.people.models import Person
+
+    id_list = sorted({int(pk) for pk in ids})
+    if not id_list or not supports_index(using):
+        return
+    rows: list[tuple[int, str, str, str, str]] = []
+    for start in range(0, len(id_list), 2000):
+        rows.extend(
+            Person.objects.using(using)
+            .filter(pk__in=id_list[start : start + 2000])
+            .values_list("pk", "name", "former_names", "current_address", "registered_address")
+        )
+    _write_rows(using, rows, id_list)
+
+
+def unindex_persons(ids: Iterable[int], *, using: str = "default") -> None:
+    """Drop these persons' rows from the search index (after a delete)."""
+    id_list = sorted({int(pk) for pk in ids})
+    if id_list and supports_index(using):
+        _write_rows(using, [], id_list)
+
+
+def rebuild_index(*, using: str = "default", batch_size: int = 5000) -> int:
+    """Empty the side index and fill it from people_person (raw SQL, so migrations may call it)."""
+    conn = connections[using]
+    if not supports_index(using):
+        return 0
+    count = 0
+    with conn.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        last = 0
+        while True:
+            cursor.execute(
+                "SELECT id, name, former_names, current_address, registered_address FROM people_person "
+                "WHERE id > %s ORDER BY id LIMIT %s",
+                [last, batch_size],
+            )
+            batch = cursor.fetchall()
+            if not batch:
+                break
+            _write_rows(using, batch, [])
+            last = batch[-1][0]
+            count += len(batch)
+    return count
+
+
+def supports_index(using: str = "default") -> bool:
+    return connections[using].vendor in ("sqlite", "postgresql")
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+_ID_SHAPE = re.compile(r"\d{15}|\d{17}[\dX]")
+_PHONE_CHARS = re.compile(r"[\s\-()（）]+")
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _name_contains_sql(q: str, *, vendor: str) -> RawSQL | None:
+    """Ids whose name or former names contain ``q`` as a substring (a phrase of characters)."""
+    chars = _chars(q).split()
+    if not chars:
+        return None
+    if vendor == "sqlite":
+        expr = "{name_chars former_chars} : " + _fts_quote(" ".join(chars))
+        return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expr])
+    phrase = " ".join(chars)
+    return RawSQL(
+        f"SELECT person_id FROM {FTS_TABLE} WHERE to_tsvector('simple', name_chars) @@ phraseto_tsquery('simple', %s) "
+        f"OR to_tsvector('simple', former_chars) @@ phraseto_tsquery('simple', %s)",
+        [phrase, phrase],
+    )
+
+
+def _words_sql(q: str, *, vendor: str) -> RawSQL | None:
+    """Ids whose name/addresses contain every jieba word of ``q`` (each as a word prefix)."""
+    words = _query_words(q)
+    if not words:
+        return None
+    if vendor == "sqlite":
+        expr = "words : (" + " AND ".join(_fts_quote(w) + "*" for w in words) + ")"
+        return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expr])
+    tsquery = " & ".join("'" + w.replace("'", "''") + "':*" for w in words)
+    return RawSQL(
+        f"SELECT person_id FROM {FTS_TABLE} WHERE to_tsvector('simple', words) @@ to_tsquery('simple', %s)", [tsquery]
+    )
+
+
+def _id_digests(q: str) -> list[str] | None:
+    """The digests to look up when ``q`` is shaped like an ID number, else None."""
+    from linli.core import crypto
+    from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
+
+    number = normalise_id(q)
+    if not _ID_SHAPE.fullmatch(number):
+        return None
+    candidates = {number}
+    with contextlib.suppress(IdNumberError):  # a 15-digit number is stored as its 18-digit form
+        candidates.add(parse_resident_id(number).number)
+    return sorted(crypto.digest(c) for c in candidates)
+
+
+def _phone_digits(q: str) -> str | None:
+    text = _PHONE_CHARS.sub("", unicodedata.normalize("NFKC", q))
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    return text if text.isdigit() and 4 <= len(text) <= 12 else None
+
+
+def _prefix(field: str, value: str) -> Q:
+    """``field`` starts with ``value`` as an index range (LIKE 'x%' cannot use an index on SQLite)."""
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff"})
+
+
+def search_persons(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
+    """Persons of ``queryset`` that match ``q``, best first (annotated ``search_rank``: 0 best).
+
+    ``queryset`` is already scoped (``Person.objects.visible_to(user)``); this only narrows and
+    orders it. An empty query returns the queryset unchanged.
+    """
+    text = " ".join(unicodedata.normalize("NFKC", q or "").split())
+    if not text:
+        return queryset
+    vendor = connections[queryset.db].vendor
+
+    digests = _id_digests(text)
+    if digests is not None:
+        return queryset.filter(id_digest__in=digests).annotate(search_rank=Value(0, output_field=IntegerField()))
+
+    phone = _phone_digits(text)
+    if phone is not None:
+        if len(phone) == 11:
+            matched = queryset.filter(phone=phone)
+        else:
+            matched = queryset.filter(Q(phone=phone) | Q(phone__endswith=phone))
+        rank = Case(When(phone=phone, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return matched.annotate(search_rank=rank).order_by("search_rank", "name", "pk")
+
+    letters = text.lower().replace(" ", "")
+    if _LETTERS.fullmatch(letters):
+        condition = _prefix("name_initials", letters) | _prefix("name_pinyin", letters)
+        if len(letters) >= 3:
+            condition |= Q(name_pinyin__contains=letters)
+        rank = Case(
+            When(Q(name_initials=letters) | Q(name_pinyin=letters), then=Value(0)),
+            When(_prefix("name_initials", letters) | _prefix("name_pinyin", letters), then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return queryset.filter(condition).annotate(search_rank=rank).order_by("search_rank", "name", "pk")
+
+    compact = text.replace(" ", "")
+    condition = Q(name=compact) | _prefix("name", compact)
+    if supports_index(queryset.db):
+        name_sql = _name_contains_sql(compact, vendor=vendor)
+        words_sql = _words_sql(text, vendor=vendor)
+        if name_sql is not None:
+            condition |= Q(pk__in=name_sql)
+        if words_sql is not None:
+            condition |= Q(pk__in=words_sql)
+    else:  # another backend: plain scans
+        condition |= (
+            Q(name__contains=compact)
+            | Q(former_names__contains=compact)
+            | Q(current_address__contains=compact)
+            | Q(registered_address__contains=compact)
+        )
+    rank = Case(
+        When(name=compact, then=Value(0)),
+        When(_prefix("name", compact), then=Value(1)),
+        When(Q(name__contains=compact), then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return queryset.filter(condition).annotate(search_rank=rank).order_by("search_rank", "name", "pk")
