@@ -23,16 +23,24 @@ class Capability(models.TextChoices):
     MANAGE_TREE = "manage_tree", _("调整区域树（新建、改名、迁移、合并、拆分）")
     MANAGE_USERS = "manage_users", _("管理账号与授权")
     VIEW_AUDIT = "view_audit", _("查看审计日志")
+    VIEW_PEOPLE = "view_people", _("查看实有人口")
+    EDIT_PEOPLE = "edit_people", _("登记和维护实有人口（人员、户、居住、标签）")
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(),
-    Role.GRID_WORKER: frozenset({Capability.VIEW_PLACES, Capability.EDIT_PLACES}),
-    Role.COMMUNITY_WORKER: frozenset({Capability.VIEW_PLACES, Capability.EDIT_PLACES}),
-    Role.SUBDISTRICT_STAFF: frozenset({Capability.VIEW_PLACES, Capability.EDIT_PLACES}),
-    Role.DISTRICT_LEADER: frozenset({Capability.VIEW_PLACES}),
-    Role.DEPARTMENT_STAFF: frozenset({Capability.VIEW_PLACES}),
-    Role.AUDITOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_AUDIT}),
+    Role.GRID_WORKER: frozenset(
+        {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE}
+    ),
+    Role.COMMUNITY_WORKER: frozenset(
+        {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE}
+    ),
+    Role.SUBDISTRICT_STAFF: frozenset(
+        {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE}
+    ),
+    Role.DISTRICT_LEADER: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PEOPLE}),
+    Role.DEPARTMENT_STAFF: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PEOPLE}),
+    Role.AUDITOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_AUDIT, Capability.VIEW_PEOPLE}),
     Role.ADMINISTRATOR: frozenset(
         {
             Capability.VIEW_PLACES,

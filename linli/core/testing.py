@@ -132,3 +132,87 @@ def build_test_city() -> TestCity:
         Assignment.objects.create(user=user, role=role, region=region, region_path=region.path, department=department)
         city.users[username] = user
     return city
+
+
+# --- people (issue 3): a few persons and households registered through the people actions ---------
+
+
+def resident_id(birth: date, seq: int, area: str = "510104") -> str:
+    """A valid 18-character resident ID for tests: ``seq`` odd for a man, even for a woman."""
+    from linli.core.idnumbers import check_character
+
+    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+@dataclass
+class TestPeople:
+    __test__ = False
+    persons: dict[str, Any] = field(default_factory=dict)  # by name
+    households: dict[str, Any] = field(default_factory=dict)  # by household number
+    id_numbers: dict[str, str] = field(default_factory=dict)  # name -> clear ID number (for tests only)
+
+
+def grid_houses(code: str) -> list[House]:
+    """The houses of one test grid, in creation order."""
+    return list(House.objects.filter(region__code=code).order_by("pk"))
+
+
+def add_people(city: TestCity) -> TestPeople:
+    """Register a few persons and households in the test city through the people actions.
+
+    - 510104001001001 (the grid worker's grid): household H001 — 张伟 (head), 李娜 (spouse), 张子涵
+      (son) in the grid's first house; 王芳, an elderly woman living alone (tag 独居老人), in the
+      second house, household H002.
+    - 510104001001002 (same community, the other grid): 刘洋 (floating, no household).
+    - 510105001001001 (青羊区, the outsider's): 陈静, household H101.
+    """
+    from linli.people.actions import register_family, register_person, tag_person
+    from linli.people.models import Person, Tag
+
+    people = TestPeople()
+    grid_worker = city.users["grid_worker"]
+    community_worker = city.users["community_worker"]
+    ours = grid_houses("510104001001001")
+    neighbour = grid_houses("510104001001002")
+    theirs = grid_houses("510105001001001")
+    Member = tuple[str, date, int, str, dict[str, str]]
+    families: list[tuple[User | None, House, str, str, list[Member]]] = [
+        (
+            grid_worker,
+            ours[0],
+            "registered",
+            "H001",
+            [
+                ("张伟", date(1980, 5, 12), 11, "02", {"phone": "13800138000"}),
+                ("李娜", date(1982, 8, 3), 22, "10", {"phone": "13900139000"}),
+                ("张子涵", date(2015, 3, 9), 31, "20", {}),
+            ],
+        ),
+        (grid_worker, ours[1], "registered", "H002", [("王芳", date(1944, 1, 20), 42, "02", {})]),
+        (None, theirs[0], "registered", "H101", [("陈静", date(1990, 11, 30), 62, "02", {})]),
+    ]
+    for actor, house, kind, number, members in families:
+        rows = []
+        for name, birth, seq, relation, extra in members:
+            area = "510105" if house.region_path.startswith(city.regions["510105"].path) else "510104"
+            people.id_numbers[name] = resident_id(birth, seq, area)
+            rows.append({"name": name, "id_number": people.id_numbers[name], "relation": relation, **extra})
+        household = register_family(
+            actor, house=house, kind=kind, household_number=number, members=rows, started_on=date(2021, 6, 1)
+        )
+        people.households[number] = household
+    people.id_numbers["刘洋"] = resident_id(date(1995, 2, 14), 71, "420102")
+    liu = register_person(
+        community_worker,
+        house=neighbour[0],
+        id_number=people.id_numbers["刘洋"],
+        name="刘洋",
+        residence_kind="floating",
+        started_on=date(2024, 3, 1),
+    )
+    for person in Person.objects.order_by("pk"):
+        people.persons[person.name] = person
+    people.persons["刘洋"] = liu
+    tag_person(grid_worker, people.persons["王芳"], Tag.objects.get(code="elderly_alone"), source="网格员走访")
+    return people
