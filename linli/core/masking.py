@@ -61,14 +61,16 @@ MIN_REASON_LENGTH = 4
 def mask_id(number: str) -> str:
     """An identity number for display: 18 characters → first 6 + ``********`` + last 4.
 
-    Other lengths (15-digit old numbers, passports) keep at most the first 6 and last 4 and always
-    hide at least half of the characters.
+    15-digit old numbers → first 6 + ``******`` + last 3 (the birth date hidden, as in 18). Other
+    lengths (passports, permits) keep at most the first 6 and last 4 and hide at least half.
     """
     number = (number or "").strip()
     if not number:
         return ""
     if len(number) == 18:
         return number[:6] + "*" * 8 + number[-4:]
+    if len(number) == 15:  # old resident ID: area + YYMMDD + sequence; the birth date hidden likewise
+        return number[:6] + "*" * 6 + number[-3:]
     keep_head = min(6, len(number) // 4)
     keep_tail = min(4, len(number) // 4)
     return number[:keep_head] + "*" * (len(number) - keep_head - keep_tail) + number[len(number) - keep_tail :]
