@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -11,9 +12,11 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.test import override_settings
 
 from linli.core import crypto
+from linli.core.testing import TestCity
 
 ID = "11010519491231002X"
 
@@ -111,3 +114,27 @@ def test_production_refuses_to_start_without_explicit_keys(tmp_path: Path) -> No
     assert "LINLI_DIGEST_KEY" in missing_digest.stderr
     configured = _import_settings(tmp_path, LINLI_FIELD_KEYS=Fernet.generate_key().decode(), LINLI_DIGEST_KEY="d" * 40)
     assert configured.returncode == 0, configured.stderr
+
+
+def test_rotate_keys_command_moves_every_token_to_the_new_key(city: TestCity) -> None:
+    from linli.core.models import AuditEvent
+    from linli.core.tests.test_masking import OUR_GRID, make_person
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    numbers = ["11010519491231002X", "110105194912310011"]
+    with override_settings(LINLI_FIELD_KEYS=[old_key]):
+        people = [make_person(city, OUR_GRID, id_number=n) for n in numbers]
+    with override_settings(LINLI_FIELD_KEYS=[new_key, old_key]):
+        out = io.StringIO()
+        call_command("rotate_keys", "--dry-run", stdout=out)
+        assert "重新加密 2 条" in out.getvalue()
+        call_command("rotate_keys", "--batch-size", "1", stdout=io.StringIO())
+        event = AuditEvent.objects.order_by("-seq").first()
+        assert event is not None and event.verb == "rotate_keys" and event.changes["rows"] == 2
+        out = io.StringIO()
+        call_command("rotate_keys", stdout=out)  # a second run has nothing left to do
+        assert "重新加密 0 条" in out.getvalue()
+    with override_settings(LINLI_FIELD_KEYS=[new_key]):
+        for person, number in zip(people, numbers, strict=True):
+            person.refresh_from_db()
+            assert crypto.decrypt(person.id_number_encrypted) == number
