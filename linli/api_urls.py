@@ -6,10 +6,12 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from linli.core.api import TokenView
+from linli.people import api as people_api
 from linli.places import api as places_api
 
 router = DefaultRouter()
 places_api.register(router)
+people_api.register(router)
 
 app_name = "api"
 urlpatterns = [

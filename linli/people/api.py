@@ -1,0 +1,204 @@
+"""The population registry over the REST API: persons, households, residences, tags, history, unmask.
+
+Reads are scoped by ``ScopedViewSet`` (visible_to; anything outside the caller's subtree is 404).
+Sensitive fields are masked in every response (serializers.py); ``POST persons/{id}/unmask/``
+returns one clear value through linli.core.masking.unmask, which checks the role, wants a reason
+and writes the audit event. ``POST persons`` registers through ``register_person``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.decorators import action as drf_action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+
+from linli.accounts.roles import Capability
+from linli.core.api import ScopedViewSet
+from linli.core.masking import unmask
+from linli.people import serializers as s
+from linli.people.actions import register_person
+from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
+from linli.people.queries import person_history, tags_visible_to
+from linli.people.search import search_persons
+from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, WritableScopedViewSet, within_region
+
+
+@extend_schema(tags=["people"])
+@extend_schema_view(
+    list=extend_schema(summary=_("人员列表（可搜索）"), parameters=[s.PersonFilters]),
+    retrieve=extend_schema(summary=_("人员详情（脱敏）"), responses={200: s.PersonDetailSerializer, 404: NOT_FOUND}),
+    create=extend_schema(
+        summary=_("登记人员"),
+        request=s.PersonCreateSerializer,
+        responses={201: s.PersonDetailSerializer, 400: VALIDATION_ERROR, 403: FORBIDDEN},
+    ),
+)
+class PersonViewSet(WritableScopedViewSet):
+    """实有人口：证件号码与电话一律脱敏显示；查看原文用 unmask，需理由并记入审计。"""
+
+    queryset = Person.objects.select_related("region")
+    serializer_class = s.PersonSerializer
+    create_serializer_class = s.PersonCreateSerializer
+    filter_serializer_class = s.PersonFilters
+    required_capability = Capability.VIEW_PEOPLE
+    create_capability = Capability.EDIT_PEOPLE
+
+    def get_serializer_class(self) -> Any:
+        if self.action in ("retrieve", "create"):
+            return s.PersonDetailSerializer
+        return s.PersonSerializer
+
+    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
+        if "region" in filters:
+            queryset = within_region(queryset, filters["region"])
+        if "status" in filters:
+            queryset = queryset.filter(status=filters["status"])
+        if "house" in filters:
+            queryset = queryset.filter(house_id=filters["house"])
+        if "kind" in filters:
+            residents = Residence.objects.visible_to(self.request.user).current().filter(kind=filters["kind"])
+            queryset = queryset.filter(pk__in=residents.values("person_id"))
+        if "tag" in filters:
+            user = self.request.user
+            tagged = (
+                PersonTag.objects.visible_to(user)
+                .current()
+                .filter(tag__code=filters["tag"], tag__in=tags_visible_to(user))
+            )
+            queryset = queryset.filter(pk__in=tagged.values("person_id"))
+        if "q" in filters:
+            queryset = search_persons(queryset, filters["q"])
+        return queryset
+
+    def perform_action(self, data: dict[str, Any]) -> Person:
+        return register_person(self.request.user, **data)
+
+    @extend_schema(
+        summary=_("人员变更历史（脱敏）"),
+        description=_("该人员及其户成员、居住、标签记录的全部审计事件，按时间先后；变更内容已脱敏。"),
+        responses={200: s.HistoryEventSerializer(many=True), 404: NOT_FOUND},
+    )
+    @drf_action(detail=True, methods=["get"], url_path="history", url_name="history")
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        person = self.get_object()
+        events = person_history(person, request.user)
+        page = self.paginate_queryset(events)
+        if page is not None:
+            return self.get_paginated_response(s.HistoryEventSerializer(page, many=True).data)
+        return Response(s.HistoryEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary=_("查看敏感字段原文"),
+        description=_(
+            "返回一个敏感字段（id_number 或 phone）的原文。需要有权查看原文的角色，并填写理由；"
+            "每次查看都记入审计日志（只记字段和理由，不记原文）。"
+        ),
+        request=s.UnmaskSerializer,
+        responses={
+            200: s.UnmaskResponseSerializer,
+            400: VALIDATION_ERROR,
+            403: OpenApiResponse(description=_("您的角色无权查看该字段的原文")),
+            404: NOT_FOUND,
+        },
+    )
+    @drf_action(detail=True, methods=["post"], url_path="unmask", url_name="unmask")
+    def unmask(self, request: Request, pk: str | None = None) -> Response:
+        person = self.get_object()
+        form = s.UnmaskSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        field = form.validated_data["field"]
+        value = unmask(request.user, person, field, reason=form.validated_data.get("reason", ""))
+        response = Response({"field": field, "value": value})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@extend_schema(tags=["people"])
+@extend_schema_view(
+    list=extend_schema(summary=_("户列表（含现有成员）"), parameters=[s.HouseholdFilters]),
+    retrieve=extend_schema(summary=_("户详情（含现有成员）"), responses={200: s.HouseholdSerializer, 404: NOT_FOUND}),
+)
+class HouseholdViewSet(ScopedViewSet):
+    """户：户号、户类型、住址房屋、户主和现有成员。"""
+
+    queryset = Household.objects.select_related("head").prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("person").order_by("relation", "pk"))
+    )
+    serializer_class = s.HouseholdSerializer
+    filter_serializer_class = s.HouseholdFilters
+    required_capability = Capability.VIEW_PEOPLE
+
+    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
+        if "region" in filters:
+            queryset = within_region(queryset, filters["region"])
+        if "house" in filters:
+            queryset = queryset.filter(house_id=filters["house"])
+        if "q" in filters:
+            queryset = queryset.filter(number__startswith=filters["q"])
+        return queryset
+
+
+@extend_schema(tags=["people"])
+@extend_schema_view(
+    list=extend_schema(summary=_("居住登记列表"), parameters=[s.ResidenceFilters]),
+    retrieve=extend_schema(summary=_("居住登记详情"), responses={200: s.ResidenceSerializer, 404: NOT_FOUND}),
+)
+class ResidenceViewSet(ScopedViewSet):
+    """居住登记：人员与房屋、人口类型（户籍、流动、境外、留守）、迁入迁出日期。"""
+
+    queryset = Residence.objects.select_related("person", "house")
+    serializer_class = s.ResidenceSerializer
+    filter_serializer_class = s.ResidenceFilters
+    required_capability = Capability.VIEW_PEOPLE
+
+    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
+        if "region" in filters:
+            queryset = within_region(queryset, filters["region"])
+        if "person" in filters:
+            queryset = queryset.filter(person_id=filters["person"])
+        if "house" in filters:
+            queryset = queryset.filter(house_id=filters["house"])
+        if "kind" in filters:
+            queryset = queryset.filter(kind=filters["kind"])
+        if filters.get("current") is True:
+            queryset = queryset.filter(ended_on__isnull=True)
+        elif filters.get("current") is False:
+            queryset = queryset.filter(ended_on__isnull=False)
+        return queryset
+
+
+@extend_schema(tags=["people"])
+@extend_schema_view(
+    list=extend_schema(summary=_("标签列表"), parameters=[s.TagFilters]),
+    retrieve=extend_schema(summary=_("标签详情"), responses={200: s.TagSerializer, 404: NOT_FOUND}),
+)
+class TagViewSet(ScopedViewSet):
+    """标签：只列出您的角色可以看到的标签（受保护标签仅对授权角色可见）。"""
+
+    queryset = Tag.objects.select_related("category")
+    serializer_class = s.TagSerializer
+    filter_serializer_class = s.TagFilters
+    required_capability = Capability.VIEW_PEOPLE
+
+    def get_queryset(self) -> QuerySet[Any]:
+        # Tags are not scoped rows: what a user may see depends on the tag's visibility and their roles.
+        return tags_visible_to(self.request.user).select_related("category").order_by("category__code", "code")
+
+    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
+        if "category" in filters:
+            queryset = queryset.filter(category__code=filters["category"])
+        return queryset
+
+
+def register(router: DefaultRouter) -> None:
+    router.register("persons", PersonViewSet, basename="person")
+    router.register("households", HouseholdViewSet, basename="household")
+    router.register("residences", ResidenceViewSet, basename="residence")
+    router.register("tags", TagViewSet, basename="tag")
