@@ -150,7 +150,7 @@ class TestPeople:
     __test__ = False
     persons: dict[str, Any] = field(default_factory=dict)  # by name
     households: dict[str, Any] = field(default_factory=dict)  # by household number
-    id_numbers: dict[str, str] = field(default_factory=dict)  # name -> clear ID number (for tests only)
+    id_numbers: dict[str, str] = field(default_factory=dict, repr=False)  # name -> clear ID (tests only)
 
 
 def grid_houses(code: str) -> list[House]:
