@@ -14,17 +14,19 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action as drf_action
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from linli.accounts.roles import Capability
-from linli.core.api import ScopedViewSet
+from linli.core.api import ApiErrorsMixin, HasCapability, LinliPagination, ScopedViewSet
 from linli.core.masking import unmask
 from linli.people import serializers as s
 from linli.people.actions import register_person
-from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
+from linli.people.models import Household, Membership, Person, PersonTag, Residence
 from linli.people.queries import person_history, tags_visible_to
 from linli.people.search import search_persons
 from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, WritableScopedViewSet, within_region
@@ -86,7 +88,7 @@ class PersonViewSet(WritableScopedViewSet):
         responses={200: s.HistoryEventSerializer(many=True), 404: NOT_FOUND},
     )
     @drf_action(detail=True, methods=["get"], url_path="history", url_name="history")
-    def history(self, request: Request, pk: str | None = None) -> Response:
+    def history(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
         person = self.get_object()
         events = person_history(person, request.user)
         page = self.paginate_queryset(events)
@@ -109,7 +111,7 @@ class PersonViewSet(WritableScopedViewSet):
         },
     )
     @drf_action(detail=True, methods=["post"], url_path="unmask", url_name="unmask")
-    def unmask(self, request: Request, pk: str | None = None) -> Response:
+    def unmask(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
         person = self.get_object()
         form = s.UnmaskSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -175,26 +177,26 @@ class ResidenceViewSet(ScopedViewSet):
 
 
 @extend_schema(tags=["people"])
-@extend_schema_view(
-    list=extend_schema(summary=_("标签列表"), parameters=[s.TagFilters]),
-    retrieve=extend_schema(summary=_("标签详情"), responses={200: s.TagSerializer, 404: NOT_FOUND}),
-)
-class TagViewSet(ScopedViewSet):
-    """标签：只列出您的角色可以看到的标签（受保护标签仅对授权角色可见）。"""
+@extend_schema_view(list=extend_schema(summary=_("标签列表"), parameters=[s.TagFilters]))
+class TagViewSet(ApiErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Any]):
+    """标签：只列出您的角色可以看到的标签（受保护标签仅对授权角色可见）。
 
-    queryset = Tag.objects.select_related("category")
+    Tags are not scoped rows (a tag is the same everywhere); what a user may see depends on the
+    tag's visibility and their roles, so there is a list and no per-tag route.
+    """
+
     serializer_class = s.TagSerializer
-    filter_serializer_class = s.TagFilters
-    required_capability = Capability.VIEW_PEOPLE
+    pagination_class = LinliPagination
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [IsAuthenticated(), HasCapability(Capability.VIEW_PEOPLE)()]
 
     def get_queryset(self) -> QuerySet[Any]:
-        # Tags are not scoped rows: what a user may see depends on the tag's visibility and their roles.
-        return tags_visible_to(self.request.user).select_related("category").order_by("category__code", "code")
-
-    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
-        if "category" in filters:
-            queryset = queryset.filter(category__code=filters["category"])
-        return queryset
+        tags = tags_visible_to(self.request.user).select_related("category").order_by("category__code", "code")
+        params = s.TagFilters(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        category = params.validated_data.get("category")
+        return tags.filter(category__code=category) if category else tags
 
 
 def register(router: DefaultRouter) -> None:
