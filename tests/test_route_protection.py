@@ -123,6 +123,28 @@ class Jinjiang:
     markers: tuple[str, ...]  # text that must not appear in what an outsider is shown
 
 
+def _sample_household(j: Jinjiang) -> Any:
+    """A household of two in the sample house, registered once per test through the people actions."""
+    household = getattr(j, "_people_household", None)
+    if household is None:
+        from datetime import date
+
+        from linli.core.testing import resident_id
+        from linli.people.actions import register_family
+
+        members = [
+            {"name": "锦江样本户主", "id_number": resident_id(date(1970, 1, 1), 901), "relation": "02"},
+            {"name": "锦江样本配偶", "id_number": resident_id(date(1972, 2, 2), 902), "relation": "10"},
+        ]
+        household = register_family(None, house=j.house, kind="registered", household_number="JJ001", members=members)
+        j._people_household = household  # type: ignore[attr-defined]
+    return household
+
+
+def _sample_person(j: Jinjiang) -> Any:
+    return _sample_household(j).head
+
+
 SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     # accounts
     "accounts:user_detail": lambda j: {"pk": j.user.pk},
@@ -138,6 +160,14 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "places:region_geojson": lambda j: {"pk": j.community.pk},
     "places:building": lambda j: {"pk": j.building.pk},
     "places:house": lambda j: {"pk": j.house.pk},
+    # people pages
+    "people:detail": lambda j: {"pk": _sample_person(j).pk},
+    "people:edit": lambda j: {"pk": _sample_person(j).pk},
+    "people:unmask": lambda j: {"pk": _sample_person(j).pk},
+    "people:move_in": lambda j: {"pk": _sample_person(j).pk},
+    "people:move_out": lambda j: {"pk": _sample_person(j).pk},
+    "people:household": lambda j: {"pk": _sample_household(j).pk},
+    "people:quality": lambda j: {"pk": j.community.pk},
     # tree management
     "tree:rename": lambda j: {"pk": j.community.pk},
     "tree:move": lambda j: {"pk": j.community.pk},
