@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("linli.accounts.urls")),
     path("audit/", include("linli.core.urls")),
     path("places/", include("linli.places.urls")),
+    path("people/", include("linli.people.urls")),
     path("manage/tree/", include("linli.places.tree_urls")),
     path("api/v1/", include("linli.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

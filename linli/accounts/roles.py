@@ -48,6 +48,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.MANAGE_TREE,
             Capability.MANAGE_USERS,
             Capability.VIEW_AUDIT,
+            Capability.VIEW_PEOPLE,
+            Capability.EDIT_PEOPLE,
         }
     ),
 }

@@ -1,0 +1,408 @@
+"""The registry pages: scope (another grid's person is 404), masking in HTML, unmask, live ID check,
+the forms calling the actions, and the list page's query count."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from linli.core.models import AuditEvent
+from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
+from linli.people.actions import register_person
+from linli.people.models import Household, Membership, Person, Residence
+
+OUR_GRID = "510104001001001"
+NEIGHBOUR_GRID = "510104001001002"
+
+
+@pytest.fixture
+def people(city: TestCity) -> TestPeople:
+    return add_people(city)
+
+
+def client_for(city: TestCity, username: str) -> Client:
+    client = Client()
+    client.force_login(city.users[username])
+    return client
+
+
+def page_text(client: Client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, f"{url} answered {response.status_code}"
+    return response.content.decode()
+
+
+def listed_names(html: str) -> set[str]:
+    return set(re.findall(r'class="person-name" href="/people/\d+/">([^<]+)</a>', html))
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+def test_the_grid_worker_lists_the_persons_of_their_grid_only(city: TestCity, people: TestPeople) -> None:
+    html = page_text(client_for(city, "grid_worker"), reverse("people:list"))
+    assert listed_names(html) == {"张伟", "李娜", "张子涵", "王芳"}
+
+
+def test_the_community_worker_lists_both_grids_of_the_community(city: TestCity, people: TestPeople) -> None:
+    html = page_text(client_for(city, "community_worker"), reverse("people:list"))
+    assert listed_names(html) == {"张伟", "李娜", "张子涵", "王芳", "刘洋"}
+
+
+@pytest.mark.parametrize("route", ["people:detail", "people:edit", "people:move_in", "people:move_out"])
+def test_a_person_of_another_grid_is_404_to_the_grid_worker(city: TestCity, people: TestPeople, route: str) -> None:
+    client = client_for(city, "grid_worker")
+    url = reverse(route, args=[people.persons["刘洋"].pk])
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, {"on": "2025-01-01", "house": grid_houses(OUR_GRID)[3].pk, "kind": "floating"}).status_code
+        == 404
+    )
+    assert Person.objects.get(pk=people.persons["刘洋"].pk).status == "active"
+
+
+def test_the_outsider_gets_404_for_every_page_of_a_jinjiang_person(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "outsider")  # district leader of 青羊区: may view people, not edit
+    zhang = people.persons["张伟"]
+    assert client.get(reverse("people:detail", args=[zhang.pk])).status_code == 404
+    assert client.get(reverse("people:household", args=[people.households["H001"].pk])).status_code == 404
+    assert (
+        client.post(reverse("people:unmask", args=[zhang.pk]), {"field": "phone", "reason": "核实身份信息"}).status_code
+        == 404
+    )
+    assert listed_names(page_text(client, reverse("people:list") + "?q=张伟")) == set()
+    assert listed_names(page_text(client, reverse("people:list"))) == {"陈静"}
+    # A 锦江区 region's quality page, too.
+    assert client.get(reverse("people:quality", args=[city.regions[OUR_GRID].pk])).status_code == 404
+
+
+def test_a_resident_may_not_open_the_registry(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "resident")
+    assert client.get(reverse("people:list")).status_code == 403
+    assert client.get(reverse("people:detail", args=[people.persons["张伟"].pk])).status_code == 403
+
+
+def test_viewers_without_edit_rights_cannot_register(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "district_leader")
+    assert client.get(reverse("people:list")).status_code == 200
+    assert client.get(reverse("people:create")).status_code == 403
+    assert client.post(reverse("people:check_id"), {"id_number": "x"}).status_code == 403
+
+
+# --- masking -----------------------------------------------------------------------------------
+
+
+def test_no_page_shows_a_clear_id_number_or_phone(city: TestCity, people: TestPeople) -> None:
+    """Render every registry page the community worker (who may unmask IDs) can open and scan the HTML."""
+    client = client_for(city, "community_worker")
+    secrets = set(people.id_numbers.values()) | {"13800138000", "13900139000"}
+    urls = [reverse("people:list"), reverse("people:list") + "?q=zhang", reverse("people:list") + "?status="]
+    for person in Person.objects.visible_to(city.users["community_worker"]):
+        urls += [reverse("people:detail", args=[person.pk]), reverse("people:edit", args=[person.pk])]
+    for household in Household.objects.visible_to(city.users["community_worker"]):
+        urls.append(reverse("people:household", args=[household.pk]))
+    for house in grid_houses(OUR_GRID)[:3] + grid_houses(NEIGHBOUR_GRID)[:1]:
+        urls.append(reverse("places:house", args=[house.pk]))
+    urls += [reverse("people:quality", args=[city.regions[code].pk]) for code in (OUR_GRID, "510104001001")]
+    urls += [reverse("people:register_family"), reverse("people:create")]
+    for url in urls:
+        html = page_text(client, url)
+        leaked = sorted(secret for secret in secrets if secret in html)
+        assert not leaked, f"{url} shows clear values: {[s[:6] + '…' for s in leaked]}"
+    # The masked forms are what is shown instead.
+    detail = page_text(client, reverse("people:detail", args=[people.persons["张伟"].pk]))
+    assert people.persons["张伟"].id_masked in detail
+    assert "138****8000" in detail
+
+
+def test_the_house_page_lists_its_current_residents_masked(city: TestCity, people: TestPeople) -> None:
+    html = page_text(client_for(city, "grid_worker"), reverse("places:house", args=[grid_houses(OUR_GRID)[0].pk]))
+    section = html[html.index('id="residents-h"') :]
+    for name in ("张伟", "李娜", "张子涵"):
+        assert name in section
+        assert people.persons[name].id_masked in section
+    assert "王芳" not in section
+
+
+# --- unmask ------------------------------------------------------------------------------------
+
+
+def test_unmasking_shows_the_clear_value_once_and_records_the_reason(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "community_worker")
+    zhang = people.persons["张伟"]
+    url = reverse("people:unmask", args=[zhang.pk])
+    response = client.post(url, {"field": "id_number", "reason": "入户核实身份"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"ok": True, "value": people.id_numbers["张伟"]}
+    assert "no-store" in response["Cache-Control"]
+    event = AuditEvent.objects.filter(verb="unmask").latest("seq")
+    assert (event.actor_id, event.object_id, event.reason) == (
+        city.users["community_worker"].pk,
+        str(zhang.pk),
+        "入户核实身份",
+    )
+    assert people.id_numbers["张伟"] not in json.dumps(event.changes, ensure_ascii=False)
+    # Without JavaScript: a small page with the value, also never cached.
+    page = client.post(url, {"field": "phone", "reason": "电话回访核实"})
+    assert page.status_code == 200 and "13800138000" in page.content.decode()
+    assert "no-store" in page["Cache-Control"]
+
+
+def test_unmasking_needs_a_reason_and_a_role_that_may(city: TestCity, people: TestPeople) -> None:
+    zhang = people.persons["张伟"]
+    url = reverse("people:unmask", args=[zhang.pk])
+    before = AuditEvent.objects.filter(verb="unmask").count()
+    no_reason = client_for(city, "community_worker").post(
+        url, {"field": "id_number", "reason": ""}, HTTP_ACCEPT="application/json"
+    )
+    assert no_reason.status_code == 400 and json.loads(no_reason.content)["ok"] is False
+    # Grid workers may see phones in clear, not ID numbers.
+    refused = client_for(city, "grid_worker").post(
+        url, {"field": "id_number", "reason": "入户核实身份"}, HTTP_ACCEPT="application/json"
+    )
+    assert refused.status_code == 403
+    assert people.id_numbers["张伟"] not in refused.content.decode()
+    assert AuditEvent.objects.filter(verb="unmask").count() == before
+    detail = page_text(client_for(city, "grid_worker"), reverse("people:detail", args=[zhang.pk]))
+    assert detail.count("data-unmask") == 1  # the phone's button only
+
+
+# --- live ID check -----------------------------------------------------------------------------
+
+
+def test_check_id_derives_birth_date_and_sex_without_echoing_the_number(city: TestCity) -> None:
+    client = client_for(city, "grid_worker")
+    number = resident_id(date(1990, 7, 15), 124)
+    response = client.post(reverse("people:check_id"), {"id_number": number})
+    data = json.loads(response.content)
+    assert data["ok"] is True and data["birth_date"] == "1990-07-15" and data["sex"] == "2"
+    assert number not in response.content.decode()
+
+
+def test_check_id_names_the_check_character_rule(city: TestCity) -> None:
+    number = resident_id(date(1990, 7, 15), 124)
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    response = client_for(city, "grid_worker").post(reverse("people:check_id"), {"id_number": wrong})
+    data = json.loads(response.content)
+    assert data["ok"] is False and "校验码" in data["message"]
+    assert wrong not in response.content.decode() and data["birth_date"] is None
+
+
+def test_check_id_is_post_only(city: TestCity) -> None:
+    assert client_for(city, "grid_worker").get(reverse("people:check_id") + "?id_number=1").status_code == 405
+
+
+# --- forms -------------------------------------------------------------------------------------
+
+
+def person_post(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "id_type": "resident_id",
+        "id_number": resident_id(date(1988, 4, 1), 17),
+        "name": "赵磊",
+        "sex": "",
+        "birth_date": "",
+        "phone": "13700137000",
+        "ethnicity": "01",
+        "marital_status": "20",
+        "political_status": "13",
+        "residence_kind": "floating",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registering_a_person_into_a_house_of_my_grid(city: TestCity, people: TestPeople) -> None:
+    house = grid_houses(OUR_GRID)[2]
+    response = client_for(city, "grid_worker").post(reverse("people:create"), person_post(house=house.pk))
+    person = Person.objects.get(name="赵磊")
+    assert response.status_code == 302 and response["Location"] == reverse("people:detail", args=[person.pk])
+    assert (person.house_id, person.sex, person.birth_date) == (house.pk, "1", date(1988, 4, 1))
+    assert Residence.objects.get(person=person, ended_on__isnull=True).kind == "floating"
+
+
+def test_a_mistyped_id_is_shown_at_the_field_and_nothing_is_saved(city: TestCity, people: TestPeople) -> None:
+    number = resident_id(date(1988, 4, 1), 17)
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    response = client_for(city, "grid_worker").post(
+        reverse("people:create"), person_post(id_number=wrong, house=grid_houses(OUR_GRID)[2].pk)
+    )
+    assert response.status_code == 400
+    field = response.context["form"]["id_number"]
+    assert any("校验码" in error for error in field.errors)
+    assert wrong not in response.content.decode().replace(f'value="{wrong}"', "")  # only in the input it came from
+    assert not Person.objects.filter(name="赵磊").exists()
+
+
+def test_a_house_of_another_grid_is_not_offered_nor_accepted(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "grid_worker")
+    foreign = grid_houses(NEIGHBOUR_GRID)[2]
+    form = page_text(client, reverse("people:create"))
+    house_select = form[form.index('name="house"') : form.index("</select>", form.index('name="house"'))]
+    assert f'value="{foreign.pk}"' not in house_select
+    assert f'value="{grid_houses(OUR_GRID)[2].pk}"' in house_select
+    response = client.post(reverse("people:create"), person_post(house=foreign.pk))
+    assert response.status_code == 400 and not Person.objects.filter(name="赵磊").exists()
+    assert client.get(reverse("people:create") + f"?house={foreign.pk}").status_code == 404
+
+
+def test_editing_keeps_the_number_when_left_blank(city: TestCity, people: TestPeople) -> None:
+    zhang = people.persons["张伟"]
+    client = client_for(city, "grid_worker")
+    form_html = page_text(client, reverse("people:edit", args=[zhang.pk]))
+    assert people.id_numbers["张伟"] not in form_html
+    data = person_post(id_number="", name="张伟", sex="1", birth_date="1980-05-12", occupation="教师")
+    response = client.post(reverse("people:edit", args=[zhang.pk]), data)
+    assert response.status_code == 302
+    zhang.refresh_from_db()
+    assert zhang.occupation == "教师" and zhang.id_masked == people.persons["张伟"].id_masked
+
+
+def family_post(house_pk: int, members: list[tuple[str, str, str]], number: str = "H900") -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "house": house_pk,
+        "household_number": number,
+        "household_kind": "family",
+        "kind": "floating",
+        "started_on": "",
+        "m-TOTAL_FORMS": str(len(members) + 1),
+        "m-INITIAL_FORMS": "0",
+        "m-MIN_NUM_FORMS": "1",
+        "m-MAX_NUM_FORMS": "20",
+    }
+    for i, (name, number_, relation) in enumerate(members):
+        data.update({f"m-{i}-name": name, f"m-{i}-id_number": number_, f"m-{i}-phone": "", f"m-{i}-relation": relation})
+    # An added row left blank is skipped.
+    data.update({f"m-{len(members)}-name": "", f"m-{len(members)}-id_number": "", f"m-{len(members)}-relation": ""})
+    return data
+
+
+def test_registering_a_newcomer_family_in_one_go(city: TestCity, people: TestPeople) -> None:
+    house = grid_houses(OUR_GRID)[5]
+    members = [
+        ("孙强", resident_id(date(1985, 1, 2), 13), "02"),
+        ("周敏", resident_id(date(1986, 2, 3), 24), "10"),
+        ("孙乐乐", resident_id(date(2018, 3, 4), 35), "20"),
+    ]
+    response = client_for(city, "grid_worker").post(reverse("people:register_family"), family_post(house.pk, members))
+    household = Household.objects.get(number="H900")
+    assert response.status_code == 302 and response["Location"] == reverse("people:household", args=[household.pk])
+    assert household.head is not None and household.head.name == "孙强"
+    assert set(Membership.objects.current().filter(household=household).values_list("person__name", flat=True)) == {
+        "孙强",
+        "周敏",
+        "孙乐乐",
+    }
+    assert set(Residence.objects.current().filter(house=house).values_list("kind", flat=True)) == {"floating"}
+
+
+def test_a_bad_member_row_is_refused_on_that_row_and_nothing_is_written(city: TestCity, people: TestPeople) -> None:
+    good = resident_id(date(1985, 1, 2), 13)
+    bad = resident_id(date(1986, 2, 3), 24)
+    bad = bad[:17] + ("0" if bad[17] != "0" else "1")
+    members = [("孙强", good, "02"), ("周敏", bad, "10")]
+    response = client_for(city, "grid_worker").post(
+        reverse("people:register_family"), family_post(grid_houses(OUR_GRID)[5].pk, members)
+    )
+    assert response.status_code == 400
+    rows = response.context["formset"].forms
+    assert not rows[0].errors and any("校验码" in e for e in rows[1]["id_number"].errors)
+    assert not Person.objects.filter(name__in=["孙强", "周敏"]).exists()
+    assert not Household.objects.filter(number="H900").exists()
+
+
+def test_two_heads_are_refused_by_the_form(city: TestCity, people: TestPeople) -> None:
+    members = [("孙强", resident_id(date(1985, 1, 2), 13), "02"), ("周敏", resident_id(date(1986, 2, 3), 24), "02")]
+    response = client_for(city, "grid_worker").post(
+        reverse("people:register_family"), family_post(grid_houses(OUR_GRID)[5].pk, members)
+    )
+    assert response.status_code == 400 and "户主" in str(response.context["formset"].non_form_errors())
+
+
+def test_moving_out_and_back_in(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "grid_worker")
+    wang = people.persons["王芳"]
+    response = client.post(reverse("people:move_out", args=[wang.pk]), {"on": "2025-02-01", "note": "投靠子女"})
+    assert response.status_code == 302
+    wang.refresh_from_db()
+    assert wang.status == "moved_out" and wang.house_id is None
+    house = grid_houses(OUR_GRID)[6]
+    response = client.post(
+        reverse("people:move_in", args=[wang.pk]),
+        {"house": house.pk, "kind": "registered", "separation": "consistent", "started_on": "2025-03-01"},
+    )
+    assert response.status_code == 302
+    wang.refresh_from_db()
+    assert wang.status == "active" and wang.house_id == house.pk
+
+
+def test_a_move_out_date_before_the_move_in_is_shown_at_the_field(city: TestCity, people: TestPeople) -> None:
+    wang = people.persons["王芳"]
+    response = client_for(city, "grid_worker").post(reverse("people:move_out", args=[wang.pk]), {"on": "2001-01-01"})
+    assert response.status_code == 400 and response.context["form"]["on"].errors
+
+
+# --- list: filters, search, queries --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?kind=floating", {"刘洋"}),
+        ("?tag=elderly_alone", {"王芳"}),
+        ("?age=child", {"张子涵"}),
+        ("?age=elder", {"王芳"}),
+        ("?q=zw", {"张伟"}),
+        ("?q=李娜", {"李娜"}),
+        ("?status=moved_out", set()),
+        ("?kind=nonsense", {"张伟", "李娜", "张子涵", "王芳", "刘洋"}),
+    ],
+)
+def test_list_filters(city: TestCity, people: TestPeople, query: str, expected: set[str]) -> None:
+    html = page_text(client_for(city, "community_worker"), reverse("people:list") + query)
+    assert listed_names(html) == expected
+
+
+def test_the_building_filter(city: TestCity, people: TestPeople) -> None:
+    building_id = grid_houses(OUR_GRID)[0].building_id
+    html = page_text(client_for(city, "community_worker"), reverse("people:list") + f"?building={building_id}")
+    assert listed_names(html) == {"张伟", "李娜", "张子涵", "王芳"}
+
+
+def test_the_list_costs_the_same_queries_for_many_persons(
+    city: TestCity, people: TestPeople, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(city, "community_worker")
+    client.get(reverse("people:list"))  # warm the session
+    with django_assert_max_num_queries(14):
+        client.get(reverse("people:list"))
+    houses = grid_houses(OUR_GRID)
+    for i in range(40):
+        register_person(
+            None,
+            house=houses[i % len(houses)],
+            id_number=resident_id(date(1960 + i, 1, 1 + i % 27), 101 + 2 * i),
+            name=f"测试{i:02d}",
+        )
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("people:list") + "?age=adult&kind=registered")
+    assert response.status_code == 200 and len(response.context["rows"]) == 30
+
+
+# --- quality -----------------------------------------------------------------------------------
+
+
+def test_the_quality_page_counts_what_needs_attention(city: TestCity, people: TestPeople) -> None:
+    grid = city.regions[OUR_GRID]
+    client = client_for(city, "grid_worker")
+    response = client.get(reverse("people:quality", args=[grid.pk]))
+    counts = {check.key: check.count for check in response.context["checks"]}
+    assert counts["vacant"] == len(grid_houses(OUR_GRID)) - 2  # 张伟's family and 王芳 live in two houses
+    assert counts["no_house"] == counts["no_head"] == counts["duplicates"] == counts["stale"] == 0
+    assert client.get(reverse("people:quality_home")).status_code == 302
