@@ -11,7 +11,7 @@ scope check, and the audit row has no actor. Views and the API always pass ``req
 Sensitive values never reach the audit table in clear: ID numbers appear as ``id_masked``, phones
 through ``mask_phone``. Error messages name the masked number, never the clear one.
 
-Rules worth knowing (docs/people.md has the rest):
+Rules worth knowing:
 
 - A person's ``region`` is their current house's grid; until they have a house, the region given
   when they were registered. ``move_in`` moves the person (and their tags) to the new grid; the
@@ -546,7 +546,8 @@ def _move_in(
     person.house = house
     person.region_id = house.region_id
     person.region_path = house.region_path
-    update = ["house", "region", "region_path", "updated_at"]
+    person.current_address = house.address  # 现住地详址 follows the house lived in
+    update = ["house", "region", "region_path", "current_address", "updated_at"]
     if person.status == PersonStatus.MOVED_OUT:
         person.status, person.status_on = PersonStatus.ACTIVE, day
         update += ["status", "status_on"]

@@ -38,6 +38,7 @@ def test_move_in_ends_the_current_residence_and_starts_a_new_one(city: TestCity,
     )
     wang.refresh_from_db()
     assert wang.house == house
+    assert wang.current_address == house.address
     assert Residence.objects.filter(person=wang).count() == 2
     assert Residence.objects.current().filter(person=wang).count() == 1
     event = AuditEvent.objects.filter(verb="move_in", object_id=str(wang.pk)).order_by("seq").last()
