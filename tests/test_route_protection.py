@@ -181,6 +181,11 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "api:building-detail": lambda j: {"pk": j.building.pk},
     "api:unit-detail": lambda j: {"pk": j.unit.pk},
     "api:house-detail": lambda j: {"pk": j.house.pk},
+    "api:person-detail": lambda j: {"pk": _sample_person(j).pk},
+    "api:person-history": lambda j: {"pk": _sample_person(j).pk},
+    "api:person-unmask": lambda j: {"pk": _sample_person(j).pk},
+    "api:household-detail": lambda j: {"pk": _sample_household(j).pk},
+    "api:residence-detail": lambda j: {"pk": _sample_person(j).residences.values_list("pk", flat=True).first()},
 }
 
 
