@@ -35,7 +35,7 @@ from linli.core.masking import mask_phone, may_unmask, unmask
 from linli.core.scope import get_visible_or_404, scope_paths
 from linli.people import actions, queries
 from linli.people.actions import FamilyMemberError
-from linli.people.choices import PersonStatus, ResidenceKind, Sex
+from linli.people.choices import IdType, PersonStatus, Relation, ResidenceKind, Separation, Sex
 from linli.people.forms import (
     AGE_BANDS,
     FamilyForm,
@@ -191,7 +191,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "q": chosen.get("q", ""),
-            "filtered": bool(set(chosen) - {"status"}) or chosen.get("status") != PersonStatus.ACTIVE,
+            "filtered": bool(set(chosen) - {"status", "q"}) or chosen.get("status") != PersonStatus.ACTIVE,
             "quality_regions": regions,
             "can_edit": user.has_capability(Capability.EDIT_PEOPLE),  # type: ignore[union-attr]
         },
@@ -231,6 +231,7 @@ CHANGE_LABELS: dict[str, Any] = {
     "kind": gettext_lazy("人口类型"),
     "status": gettext_lazy("状态"),
     "relation": gettext_lazy("与户主关系"),
+    "separation": gettext_lazy("人户关系"),
     "tag": gettext_lazy("标签"),
     "field": gettext_lazy("字段"),
     "region": gettext_lazy("区域"),
@@ -251,11 +252,28 @@ class HistoryEntry:
     reason: str
 
 
+# Coded values in audit ``changes`` shown by their labels.
+CHANGE_CODES: dict[str, dict[str, Any]] = {
+    "relation": dict(Relation.choices),
+    "kind": dict(ResidenceKind.choices),
+    "id_type": dict(IdType.choices),
+    "sex": dict(Sex.choices),
+    "status": dict(PersonStatus.choices),
+    "separation": dict(Separation.choices),
+}
+
+
+def _display(key: str, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    return str(CHANGE_CODES.get(key, {}).get(str(value), value))
+
+
 def _change_text(key: str, value: Any) -> str:
     if isinstance(value, list) and len(value) == 2:
-        old, new = ("—" if v in (None, "") else str(v) for v in value)
+        old, new = (_display(key, v) for v in value)
         return f"{CHANGE_LABELS[key]}：{new}" if old == "—" else f"{CHANGE_LABELS[key]}：{old} → {new}"
-    return f"{CHANGE_LABELS[key]}：{value}"
+    return f"{CHANGE_LABELS[key]}：{_display(key, value)}"
 
 
 def history_entries(events: Any) -> list[HistoryEntry]:
