@@ -200,6 +200,7 @@ class RegisterPersonForm(PersonForm):
         self.fields["house"] = HouseField(user, preselected=house, label=_("现住房屋"), required=False)
         if house is not None:
             self.fields["house"].initial = house.pk
+        self.order_fields(["house", "residence_kind"])  # where first: it decides the grid
 
 
 class MemberForm(forms.Form):

@@ -260,6 +260,7 @@ CHANGE_CODES: dict[str, dict[str, Any]] = {
     "sex": dict(Sex.choices),
     "status": dict(PersonStatus.choices),
     "separation": dict(Separation.choices),
+    "field": {"id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("联系电话")},
 }
 
 

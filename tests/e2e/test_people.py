@@ -133,6 +133,17 @@ def test_grid_worker_registers_a_newcomer_family_and_sees_only_their_grid(
     assert fits_the_phone(page)
     screenshot(page, "people-detail")
 
+    # A grid worker may see the phone in clear once, with a reason that goes to the audit log.
+    phone_row = page.locator('.sensitive-list li[data-field="phone"]')
+    expect(phone_row.locator(".sensitive-value")).to_have_text("138****5678")
+    phone_row.locator("summary").click()
+    phone_row.get_by_label("查看理由").fill("电话回访核实")
+    phone_row.get_by_role("button", name="确认查看").click()
+    expect(phone_row.locator(".sensitive-value")).to_have_text("13812345678")
+    expect(phone_row.locator("details")).to_have_count(0)
+    expect(page.locator('.sensitive-list li[data-field="id_number"] summary')).to_have_count(0)  # not for IDs
+    screenshot(page, "people-unmasked")
+
     # The neighbouring grid's person: absent from the list and from search, 404 at their URL.
     page.goto(f"{base}/people/?status=")
     names = page.locator(".person-card .person-name").all_text_contents()
@@ -143,3 +154,46 @@ def test_grid_worker_registers_a_newcomer_family_and_sees_only_their_grid(
     assert response is not None and response.status == 404
     assert "钱多多" not in page.content()
     assert not errors, errors
+
+
+def test_the_person_form_fills_birth_date_and_sex_from_the_id_and_shows_refusals_at_the_field(
+    live_server: Any,
+    live_city: TestCity,
+    phone_page: Page,
+    sign_in: Callable[[Page, str, str], None],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    from linli.places.models import House
+
+    page, base = phone_page, live_server.url
+    house = House.objects.filter(region__code="510104001001001").order_by("pk")[5]
+    number = id_number("510104", date(1992, 2, 29), 68)  # a woman born on a leap day
+    sign_in(page, base, "grid_worker")
+    page.goto(f"{base}/places/h/{house.pk}/")
+    expect(page.locator("#residents-h")).to_contain_text("住户")
+    page.get_by_role("link", name="登记住户").click()
+    expect(page.locator("#id_house")).to_have_value(str(house.pk))
+
+    page.fill("#id_name", "吴静")
+    page.fill("#id_id_number", number[:6] + "19920230" + number[14:])  # 30 February
+    expect(page.locator('[data-live-for="id_id_number"]')).to_contain_text("出生日期")
+    page.fill("#id_id_number", number)
+    expect(page.locator('[data-live-for="id_id_number"]')).to_contain_text("号码有效")
+    expect(page.locator("#id_birth_date")).to_have_value("1992-02-29")
+    expect(page.locator("#id_sex")).to_have_value("2")
+    # A stated sex that disagrees with the number is refused by the action, beside the field.
+    page.select_option("#id_sex", "1")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.locator(".field.has-error")).to_contain_text("性别")
+    assert number not in page.locator(".errorlist").all_text_contents()[0]
+    assert fits_the_phone(page)
+    screenshot(page, "people-form-refused")
+    page.select_option("#id_sex", "2")
+    expect(page.locator("#id_id_number")).to_have_value(number)  # what was typed stays in its own field
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.locator("h1")).to_contain_text("吴静")
+    page.goto(f"{base}/places/h/{house.pk}/")
+    expect(page.locator(".house-residents")).to_contain_text("吴静")
+    expect(page.locator(".house-residents")).to_contain_text(number[:6] + "*" * 8 + number[-4:])

@@ -406,3 +406,15 @@ def test_the_quality_page_counts_what_needs_attention(city: TestCity, people: Te
     assert counts["vacant"] == len(grid_houses(OUR_GRID)) - 2  # 张伟's family and 王芳 live in two houses
     assert counts["no_house"] == counts["no_head"] == counts["duplicates"] == counts["stale"] == 0
     assert client.get(reverse("people:quality_home")).status_code == 302
+
+
+def test_the_detail_timeline_lists_the_changes_with_labels_not_codes(city: TestCity, people: TestPeople) -> None:
+    client = client_for(city, "grid_worker")
+    zhang = people.persons["张伟"]
+    client.post(reverse("people:unmask", args=[zhang.pk]), {"field": "phone", "reason": "电话回访核实"})
+    response = client.get(reverse("people:detail", args=[zhang.pk]))
+    labels = [entry.label for entry in response.context["history"]]
+    assert labels[0] == "查看原文" and "登记" in labels and "迁入" in labels and "入户" in labels
+    text = response.content.decode()
+    assert "字段：联系电话" in text and "理由：电话回访核实" in text
+    assert "与户主关系：户主" in text and "人口类型：户籍人口" in text
