@@ -164,6 +164,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "people:detail": lambda j: {"pk": _sample_person(j).pk},
     "people:edit": lambda j: {"pk": _sample_person(j).pk},
     "people:unmask": lambda j: {"pk": _sample_person(j).pk},
+    "people:confirm": lambda j: {"pk": _sample_person(j).pk},
     "people:move_in": lambda j: {"pk": _sample_person(j).pk},
     "people:move_out": lambda j: {"pk": _sample_person(j).pk},
     "people:household": lambda j: {"pk": _sample_household(j).pk},

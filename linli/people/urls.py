@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/unmask/", views.person_unmask, name="unmask"),
+    path("<int:pk>/confirm/", views.person_confirm, name="confirm"),
     path("<int:pk>/move-in/", views.move_in, name="move_in"),
     path("<int:pk>/move-out/", views.move_out, name="move_out"),
     path("households/<int:pk>/", views.household_detail, name="household"),

@@ -450,6 +450,20 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 @people_editor_required
+@require_POST
+def person_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """核实: the worker has checked the record with the person; resets the 12-month staleness clock."""
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    try:
+        actions.confirm_person(request.user, person)
+    except (ActionError, PermissionDenied) as error:
+        messages.error(request, getattr(error, "message", None) or str(error) or _("您没有权限执行该操作。"))
+    else:
+        messages.success(request, _("已核实 %(name)s 的信息。") % {"name": person.name})
+    return redirect("people:detail", pk=person.pk)
+
+
+@people_editor_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("house"), request.user, pk=pk)
     initial = {name: getattr(person, name) for name in PersonForm.PERSON_FIELDS}

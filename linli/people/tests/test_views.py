@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.core.models import AuditEvent
 from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
@@ -418,3 +419,21 @@ def test_the_detail_timeline_lists_the_changes_with_labels_not_codes(city: TestC
     text = response.content.decode()
     assert "字段：联系电话" in text and "理由：电话回访核实" in text
     assert "与户主关系：户主" in text and "人口类型：户籍人口" in text
+
+
+def test_confirming_a_stale_record_takes_it_off_the_quality_list(city: TestCity, people: TestPeople) -> None:
+    wang = people.persons["王芳"]
+    Person.objects.filter(pk=wang.pk).update(confirmed_at=timezone.now() - timedelta(days=400))
+    client = client_for(city, "grid_worker")
+    quality_url = reverse("people:quality", args=[city.regions[OUR_GRID].pk])
+    stale = next(c for c in client.get(quality_url).context["checks"] if c.key == "stale")
+    assert [p.name for p in stale.items] == ["王芳"]
+    assert client.get(reverse("people:confirm", args=[wang.pk])).status_code == 405
+    response = client.post(reverse("people:confirm", args=[wang.pk]))
+    assert response.status_code == 302
+    stale = next(c for c in client.get(quality_url).context["checks"] if c.key == "stale")
+    assert stale.count == 0
+    assert (
+        client_for(city, "grid_worker").post(reverse("people:confirm", args=[people.persons["刘洋"].pk])).status_code
+        == 404
+    )
