@@ -218,6 +218,7 @@ class BulkWriter:
     """
 
     ORDER: tuple[type[models.Model], ...] = (Estate, Building, Unit, House)
+    ROW_FIELDS: dict[type[models.Model], tuple[str, ...]] = ROW_FIELDS  # subclasses name their own models
 
     def __init__(self, batch_rows: int = 20_000) -> None:
         self.batch_rows = batch_rows
@@ -227,12 +228,11 @@ class BulkWriter:
         self.buffered = 0
         self.statements = {model: self._statement(model) for model in self.ORDER}
 
-    @staticmethod
-    def _statement(model: type[models.Model]) -> tuple[str, tuple[Any, ...]]:
+    def _statement(self, model: type[models.Model]) -> tuple[str, tuple[Any, ...]]:
         """The INSERT for ``model`` and the constant default values appended to every row."""
         meta = model._meta
         by_name = {f.name: f for f in meta.concrete_fields}
-        supplied = [by_name[name] for name in ROW_FIELDS[model]]
+        supplied = [by_name[name] for name in self.ROW_FIELDS[model]]
         defaults = [f for f in meta.concrete_fields if f not in supplied]
         quote = connection.ops.quote_name
         for f in defaults:

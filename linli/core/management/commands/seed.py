@@ -1,19 +1,27 @@
-"""``linli seed --scale tiny|demo|city [--seed N] [--if-empty]``: build the synthetic demo city."""
+"""``linli seed --scale tiny|demo|city [--seed N] [--if-empty] [--people/--no-people]``: build the demo city.
+
+The city (regions, buildings, houses, demo users) and then its residents (``linli.seed.people``):
+persons, households, residence and tags. ``city`` scale seeds people only with ``--people``.
+"""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from linli.core.models import AuditEvent
+from linli.people.models import Person
 from linli.places.models import Region
 from linli.seed import DEMO_PASSWORD, SCALES, SeedError, seed_city
+from linli.seed.people import seed_people
 from linli.seed.users import DemoLogin, existing_demo_logins
 
 
 class Command(BaseCommand):
-    help = "生成合成演示城市（区域树、楼栋、单元、房屋、各角色演示账号）。只写入没有区域的空库。"
+    help = "生成合成演示城市（区域树、楼栋、单元、房屋、实有人口、各角色演示账号）。只写入没有区域的空库。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -25,10 +33,27 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="随机种子；相同种子生成相同的代码与地址")
         parser.add_argument("--if-empty", action="store_true", help="库中已有区域时跳过（./dev demo 使用）")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
+        parser.add_argument(
+            "--people",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="同时生成实有人口（tiny、demo 默认生成；city 规模需显式指定 --people）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Region.objects.exists():
             self.stdout.write(_("库中已有区域数据，跳过生成演示城市。"))
+            seeded = (
+                AuditEvent.objects.filter(verb="seed", object_type="places.region")
+                .order_by("-seq")
+                .values_list("changes", flat=True)
+                .first()
+            )
+            # A demo database built before the registry existed gets its residents now.
+            if seeded is not None and not Person.objects.exists():
+                wanted = options["people"] if options["people"] is not None else seeded["scale"] != "city"
+                if wanted:
+                    self.seed_people(seeded["scale"], seeded["seed"], progress=not options["no_progress"])
             self.print_logins(existing_demo_logins())
             return
         try:
@@ -57,7 +82,37 @@ class Command(BaseCommand):
             _("覆盖检查用的有意问题：%(u)d 栋楼未划入网格（挂在社区），%(m)d 栋楼的位置落在相邻网格内。")
             % {"u": len(report.unassigned_buildings), "m": len(report.misplaced_buildings)}
         )
+        with_people = options["people"] if options["people"] is not None else report.scale != "city"
+        if with_people:
+            self.seed_people(report.scale, report.seed, progress=not options["no_progress"])
         self.print_logins(report.logins)
+
+    def seed_people(self, scale: str, seed: int, *, progress: bool) -> None:
+        try:
+            people = seed_people(scale, seed, progress=progress, log=lambda message: self.stdout.write(message))
+        except SeedError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            _(
+                "已生成实有人口：%(persons)d 人，%(households)d 户，"
+                "居住登记 %(residences)d 条，人员标签 %(person_tags)d 个。"
+            )
+            % people.counts
+        )
+        self.stdout.write(
+            _(
+                "用时 %(s).1f 秒（其中加密 %(enc).1f 秒，搜索索引 %(index).1f 秒），"
+                "共 %(rows)d 行，%(rate).0f 行/秒，%(prate).0f 人/秒。"
+            )
+            % {
+                "s": people.elapsed_s,
+                "enc": people.timings.get("encrypt", 0.0),
+                "index": people.timings.get("index", 0.0),
+                "rows": people.rows,
+                "rate": people.rows / people.elapsed_s if people.elapsed_s else 0.0,
+                "prate": people.counts["persons"] / people.elapsed_s if people.elapsed_s else 0.0,
+            }
+        )
 
     def print_logins(self, logins: list[DemoLogin]) -> None:
         if not logins:
