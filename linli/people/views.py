@@ -162,6 +162,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     current_kind = Residence.objects.filter(person=OuterRef("pk"), ended_on__isnull=True).values("kind")[:1]
     persons = (
         persons.select_related("house")
+        .defer("id_number_encrypted")  # lists show id_masked; the ciphertext stays in the database
         .annotate(residence_kind=Subquery(current_kind))
         .prefetch_related(
             Prefetch(
