@@ -129,6 +129,8 @@ def test_the_house_page_lists_its_current_residents_masked(city: TestCity, peopl
         assert name in section
         assert people.persons[name].id_masked in section
     assert "王芳" not in section
+    household = people.households["H001"]
+    assert f'href="{reverse("people:household", args=[household.pk])}"' in section and "户主 张伟" in section
 
 
 # --- unmask ------------------------------------------------------------------------------------
