@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IdType(models.TextChoices):
@@ -23,7 +24,7 @@ class Sex(models.TextChoices):
 
 class PersonStatus(models.TextChoices):
     ACTIVE = "active", _("在册")
-    MOVED_OUT = "moved_out", _("迁出")
+    MOVED_OUT = "moved_out", pgettext_lazy("person status", "迁出")
     DECEASED = "deceased", _("死亡")
     CANCELLED = "cancelled", _("注销")
 
@@ -66,7 +67,7 @@ class Relation(models.TextChoices):
     HEAD = "02", _("户主")
     SPOUSE = "10", _("配偶")
     SON = "20", _("子")
-    DAUGHTER = "30", _("女")
+    DAUGHTER = "30", pgettext_lazy("relation to head", "女")
     GRANDCHILD = "40", _("孙子女")
     PARENT = "50", _("父母")
     GRANDPARENT = "60", _("祖父母")
