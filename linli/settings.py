@@ -127,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         " PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;",
     }
+    # Tests on a file, not the shared-cache in-memory database Django defaults to: shared cache locks
+    # whole tables ("database table is locked") when the live server's threads and the test write at
+    # once, where a file in WAL mode waits on the busy timeout like production does.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
