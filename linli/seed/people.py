@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import multiprocessing
+import os
 import random
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -316,6 +319,120 @@ class PeopleWriter(BulkWriter):
         self.dropped_indexes.clear()
 
 
+Derived = tuple[list[tuple[Any, ...]], float]  # what _derive returns
+Batch = tuple[list[tuple[type[models.Model], Any]], "Future[Derived]"]
+
+
+def _derive(inputs: list[tuple[str, str, str, str]], with_index: bool) -> tuple[list[tuple[Any, ...]], float]:
+    """For each (ID number, name, current address, registered address): the encrypted number, its
+    digest, its masked form and the search-index row (or None).
+    Returns them with the seconds spent encrypting and digesting."""
+    from linli.people.search import index_row
+
+    encrypt_s = 0.0
+    derived: list[tuple[Any, ...]] = []
+    for number, name, current, registered in inputs:
+        started = time.perf_counter()
+        encrypted, digest = crypto.encrypt(number), crypto.digest(number)
+        encrypt_s += time.perf_counter() - started
+        index = index_row(name, "", current, registered) if with_index else None
+        derived.append((encrypted, digest, mask_id(number), index))
+    return derived, encrypt_s
+
+
+class Deriver:
+    """Derives the costly per-person values (``_derive``) in batches, in a worker process when there is
+    a second CPU: the main process generates and inserts the next batch meanwhile. The search-index rows
+    are written here too, in bulk, instead of a ``rebuild_index`` pass over the finished table — the same
+    rows (``linli.people.search.index_row``; the tests compare with ``rebuild_index``)."""
+
+    BATCH = 2000
+    PERSON_SLOTS = (4, 5, 6)  # id_number_encrypted, id_digest, id_masked
+
+    def __init__(self, writer: PeopleWriter, parallel: bool) -> None:
+        self.writer = writer
+        # Every row of a batch waits for the batch's persons: a household, membership, residence or tag
+        # must not reach the table before its person (a deferred foreign key whose parent arrives later
+        # makes SQLite search the child table, unindexed during the load, for every parent).
+        self.rows: list[tuple[type[models.Model], Any]] = []
+        self.inputs: list[tuple[str, str, str, str]] = []
+        self.in_flight: Batch | None = None
+        self.executor = (
+            ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) if parallel else None
+        )
+        self.index_sql = _index_insert_sql()
+        self.encrypt_s = 0.0
+        self.wait_s = 0.0  # the main process waiting for the worker
+        self.indexed = 0
+
+    def add_person(self, row: list[Any], inputs: tuple[str, str, str, str]) -> None:
+        self.rows.append((Person, row))
+        self.inputs.append(inputs)
+
+    def add(self, model: type[models.Model], row: tuple[Any, ...]) -> None:
+        self.rows.append((model, row))
+
+    def household_done(self) -> None:
+        if len(self.inputs) >= self.BATCH:
+            self.submit()
+
+    def submit(self) -> None:
+        if not self.inputs:
+            return
+        rows, inputs, with_index = self.rows, self.inputs, self.index_sql is not None
+        self.rows, self.inputs = [], []
+        future: Future[Derived]
+        if self.executor is not None:
+            future = self.executor.submit(_derive, inputs, with_index)
+        else:
+            future = Future()
+            future.set_result(_derive(inputs, with_index))
+        previous, self.in_flight = self.in_flight, (rows, future)
+        if previous is not None:
+            self.complete(*previous)
+
+    def complete(self, rows: list[tuple[type[models.Model], Any]], future: Future[Derived]) -> None:
+        waiting = time.perf_counter()
+        derived, encrypt_s = future.result()
+        self.wait_s += time.perf_counter() - waiting
+        self.encrypt_s += encrypt_s
+        index_rows: list[tuple[Any, ...]] = []
+        persons = [row for model, row in rows if model is Person]
+        for row, values in zip(persons, derived, strict=True):
+            for slot, value in zip(self.PERSON_SLOTS, values, strict=False):
+                row[slot] = value
+            self.writer.add(Person, tuple(row))
+            if values[3] is not None:
+                index_rows.append((row[0], *values[3]))
+        for model, row in rows:
+            if model is not Person:
+                self.writer.add(model, row)
+        if index_rows and self.index_sql is not None:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.index_sql, index_rows)
+            self.indexed += len(index_rows)
+
+    def finish(self) -> None:
+        self.submit()
+        if self.in_flight is not None:
+            self.complete(*self.in_flight)
+            self.in_flight = None
+        if self.executor is not None:
+            self.executor.shutdown()
+
+
+def _index_insert_sql() -> str | None:
+    """The INSERT into linli.people.search's side index (as its ``_write_rows`` writes), or None if none."""
+    from linli.people import search
+
+    if not hasattr(search, "FTS_TABLE") or not search.supports_index():
+        return None
+    key = "rowid" if connection.vendor == "sqlite" else "person_id"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {search.FTS_TABLE}")  # the registry is empty: so must its index be
+    return f"INSERT INTO {search.FTS_TABLE} ({key}, name_chars, former_chars, words) VALUES (%s, %s, %s, %s)"
+
+
 @dataclass(frozen=True)
 class _House:
     id: int
@@ -333,21 +450,23 @@ def _age(birth: datetime.date, today: datetime.date) -> int:
 class PeopleFiller:
     """Generates the households of the chosen houses into a PeopleWriter."""
 
-    def __init__(self, writer: PeopleWriter, seed: int, today: datetime.date, tags: dict[str, int]) -> None:
+    def __init__(
+        self, writer: PeopleWriter, deriver: Deriver, seed: int, today: datetime.date, tags: dict[str, int]
+    ) -> None:
         self.writer = writer
+        self.deriver = deriver
         self.rng = random.Random(f"{seed}:people")
         self.today = today
         self.tags = tags
         self.used_ids: set[str] = set()
         self.used_phones: set[str] = set()
-        self.keys: dict[str, tuple[str, str]] = {}
         self.household_seq = 0
         self.adapt_date = connection.ops.adapt_datefield_value
         self.adapt_datetime = connection.ops.adapt_datetimefield_value
         self.now = timezone.now()
         self.now_db = self.adapt_datetime(self.now)
-        self.encrypt_s = 0.0
         self.persons = 0
+        self.keys: dict[str, tuple[str, str]] = {}  # pinyin and initials per distinct name
 
     # -- dates and people ----------------------------------------------------------------------------
 
@@ -524,7 +643,7 @@ class PeopleFiller:
         person_ids = [writer.new_id(Person) for _ in members]
         region = (house.region_id, house.region_path)
         moved_in = today - datetime.timedelta(days=rng.randint(30, 365 * (3 if county is not LOCAL else 25)))
-        writer.add(
+        self.deriver.add(
             Household,
             (household_id, *region, f"{self.household_seq:09d}", kind, house.id, person_ids[0]),
         )
@@ -534,7 +653,7 @@ class PeopleFiller:
         for person_id, member in zip(person_ids, members, strict=True):
             joined = max(moved_in, member.birth)
             self.person(person_id, house, member, county, joined, len(members), only_elders, low_income, has_spouse)
-            writer.add(
+            self.deriver.add(
                 Membership,
                 (writer.new_id(Membership), *region, household_id, person_id, member.relation, self.d(joined)),
             )
@@ -552,14 +671,10 @@ class PeopleFiller:
         low_income: bool,
         has_spouse: bool,
     ) -> None:
-        rng, writer, today = self.rng, self.writer, self.today
+        rng, today = self.rng, self.today
         age = _age(m.birth, today)
         name = m.surname + self.given_name(m.sex, m.birth.year)
-        pinyin, initials = self.search_keys(name)
         number = self.id_number(county, m.birth, m.sex)
-        started = time.perf_counter()
-        encrypted, digest = crypto.encrypt(number), crypto.digest(number)
-        self.encrypt_s += time.perf_counter() - started
         party = age >= 18 and rng.random() < (0.09 if age >= 35 else 0.035)
         political = PoliticalStatus.CPC_MEMBER if party else PoliticalStatus.MASSES
         if not party and 14 <= age <= 28 and rng.random() < 0.3:
@@ -574,20 +689,19 @@ class PeopleFiller:
             )[0]
         confirmed_at = self.dt(self.now - datetime.timedelta(days=rng.randint(0, 480), seconds=rng.randint(0, 86_399)))
         registered_here = county is LOCAL or m.kind != ResidenceKind.FLOATING
-        writer.add(
-            Person,
-            (
+        registered_address = house.address if registered_here else county.name
+        self.deriver.add_person(
+            [
                 person_id,
                 house.region_id,
                 house.region_path,
                 IdType.RESIDENT_ID.value,
-                encrypted,
-                digest,
-                mask_id(number),
+                None,  # encrypted ID, digest, masked ID: derived in the worker (Deriver)
+                None,
+                None,
                 name,
                 "",
-                pinyin,
-                initials,
+                *self.search_keys(name),
                 m.sex,
                 self.d(m.birth),
                 rng.choice(MINORITIES).value if rng.random() < 0.015 else Ethnicity.HAN.value,
@@ -596,7 +710,7 @@ class PeopleFiller:
                 political,
                 self.education(m.birth.year, age),
                 "510117" if registered_here else county.code_for(today.year),
-                house.address if registered_here else county.name,
+                registered_address,
                 house.address,
                 self.phone() if age >= 14 and rng.random() < 0.93 else "",
                 self.occupation(age),
@@ -605,7 +719,8 @@ class PeopleFiller:
                 confirmed_at,
                 confirmed_at,
                 confirmed_at,
-            ),
+            ],
+            (number, name, house.address, registered_address),
         )
         self.residence(person_id, house, m, joined)
         self.tag_person(person_id, house, m, age, size, only_elders, low_income, party)
@@ -614,7 +729,7 @@ class PeopleFiller:
     def residence(self, person_id: int, house: _House, m: Member, joined: datetime.date) -> None:
         floating = m.kind == ResidenceKind.FLOATING
         permit = floating and _age(m.birth, self.today) >= 16 and self.rng.random() < 0.7
-        self.writer.add(
+        self.deriver.add(
             Residence,
             (
                 self.writer.new_id(Residence),
@@ -676,7 +791,7 @@ class PeopleFiller:
             tag_id = self.tags.get(code)
             if tag_id is not None:
                 starts = self.today - datetime.timedelta(days=rng.randint(0, 5 * 365))
-                self.writer.add(
+                self.deriver.add(
                     PersonTag,
                     (
                         self.writer.new_id(PersonTag),
@@ -699,24 +814,21 @@ class PeopleFiller:
         birth = self.birth(22, 55)
         arrived = self.today - datetime.timedelta(days=rng.randint(30, 900))
         number = f"{prefix}{rng.randrange(10 ** (9 - len(prefix))):0{9 - len(prefix)}d}"
-        writer.add(
+        self.deriver.add(
             Household, (household_id, *region, f"{self.household_seq:09d}", HouseholdKind.FAMILY, house.id, person_id)
         )
-        pinyin, initials = self.search_keys(name)
         sex = self.random_sex()
-        writer.add(
-            Person,
-            (
+        self.deriver.add_person(
+            [
                 person_id,
                 *region,
                 IdType.PASSPORT.value,
-                crypto.encrypt(number),
-                crypto.digest(number),
-                mask_id(number),
+                None,
+                None,
+                None,
                 name,
                 "",
-                pinyin,
-                initials,
+                *self.search_keys(name),
                 sex,
                 self.d(birth),
                 Ethnicity.HAN.value,  # the code table has no "foreign"; nationality is on the residence
@@ -734,12 +846,13 @@ class PeopleFiller:
                 self.now_db,
                 self.now_db,
                 self.now_db,
-            ),
+            ],
+            (number, name, house.address, ""),
         )
-        writer.add(
+        self.deriver.add(
             Membership, (writer.new_id(Membership), *region, household_id, person_id, Relation.HEAD, self.d(arrived))
         )
-        writer.add(
+        self.deriver.add(
             Residence,
             (
                 writer.new_id(Residence),
@@ -814,11 +927,13 @@ def seed_people(
     today: datetime.date | None = None,
     progress: bool = False,
     log: Callable[[str], Any] | None = None,
+    parallel: bool | None = None,
 ) -> PeopleReport:
     """Fill the seeded city's houses with synthetic residents, in one transaction; return what was made.
 
     ``households`` overrides the scale's count (benchmarks); when it exceeds the dwellings, some
-    houses get a second household (shared flats).
+    houses get a second household (shared flats). ``parallel`` (default: when there are two CPUs or
+    more) derives encryption, search keys and index rows in a worker process.
     """
     say = log or (lambda _message: None)
     started = time.perf_counter()
@@ -846,7 +961,8 @@ def seed_people(
     with transaction.atomic():
         writer = PeopleWriter()
         writer.drop_indexes()
-        filler = PeopleFiller(writer, seed, today, tags)
+        deriver = Deriver(writer, parallel if parallel is not None else (os.cpu_count() or 1) > 1)
+        filler = PeopleFiller(writer, deriver, seed, today, tags)
         bar = tqdm(
             total=len(chosen),
             desc="人口与户",
@@ -859,15 +975,19 @@ def seed_people(
         with bar:
             for index, house in enumerate(chosen):
                 filler.fill(house)
+                deriver.household_done()
                 if index % 2000 == 1999:
                     bar.update(2000)
                     bar.set_postfix(人=filler.persons, refresh=False)
             bar.update(len(chosen) % 2000)
+            deriver.finish()
             writer.flush()
         generated = time.perf_counter()
         writer.restore_indexes()
         writer.reset_sequences()
-        index_s = _index(say)
+        indexes_s = time.perf_counter() - generated
+        if deriver.indexed:
+            say(f"搜索索引：{deriver.indexed} 人（随人员一并写入）")
         counts = {
             "persons": writer.counts[Person],
             "households": writer.counts[Household],
@@ -886,19 +1006,10 @@ def seed_people(
             reason="生成合成演示人口（linli seed）",
         )
     elapsed = time.perf_counter() - started
-    timings = {"encrypt": filler.encrypt_s, "generate_and_insert": generated - started, "index": index_s}
+    timings = {
+        "encrypt": deriver.encrypt_s,
+        "generate_and_insert": generated - started,
+        "indexes": indexes_s,
+        "wait": deriver.wait_s,
+    }
     return PeopleReport(counts["households"], counts, elapsed, timings)
-
-
-def _index(say: Callable[[str], Any]) -> float:
-    """Build the search index side table in bulk, if linli.people.search provides one."""
-    from linli.people import search
-
-    rebuild_index: Callable[[], int] | None = getattr(search, "rebuild_index", None)
-    if rebuild_index is None:
-        return 0.0
-    started = time.perf_counter()
-    indexed = rebuild_index()
-    elapsed = time.perf_counter() - started
-    say(f"搜索索引：{indexed} 人，{elapsed:.1f} 秒")
-    return elapsed

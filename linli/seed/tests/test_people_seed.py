@@ -196,3 +196,33 @@ def test_linli_seed_without_people_and_if_empty_adds_them_later(db: Any) -> None
     assert Person.objects.count() > 200
     call_command("seed", "--scale", "tiny", "--no-progress", "--if-empty", stdout=StringIO())  # nothing again
     assert AuditEvent.objects.filter(verb="seed", object_type="people.person").count() == 1
+
+
+def test_the_search_index_written_with_the_persons_is_what_rebuild_index_writes(people: PeopleReport) -> None:
+    from django.db import connection
+
+    from linli.people.search import FTS_TABLE, rebuild_index, search_persons
+
+    key = "rowid" if connection.vendor == "sqlite" else "person_id"
+
+    def rows() -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {key}, name_chars, former_chars, words FROM {FTS_TABLE} ORDER BY {key}")
+            return cursor.fetchall()
+
+    written = rows()
+    assert len(written) == Person.objects.count()
+    rebuild_index()
+    assert rows() == written
+    person = Person.objects.filter(name__regex=r"^..$").first()
+    assert person is not None
+    assert person in search_persons(Person.objects.all(), person.name)
+
+
+def test_the_seed_without_a_worker_process_gives_the_same_people(people: PeopleReport) -> None:
+    first = snapshot()
+    for model in (PersonTag, Residence, Membership, Household):
+        model.objects.all().delete()
+    Person.objects.all().delete()
+    seed_people("tiny", 7, today=TODAY, parallel=False)
+    assert snapshot() == first

@@ -101,13 +101,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _(
-                "用时 %(s).1f 秒（其中加密 %(enc).1f 秒，搜索索引 %(index).1f 秒），"
+                "用时 %(s).1f 秒（加密 %(enc).1f 秒在并行进程中，重建索引 %(index).1f 秒），"
                 "共 %(rows)d 行，%(rate).0f 行/秒，%(prate).0f 人/秒。"
             )
             % {
                 "s": people.elapsed_s,
                 "enc": people.timings.get("encrypt", 0.0),
-                "index": people.timings.get("index", 0.0),
+                "index": people.timings.get("indexes", 0.0),
                 "rows": people.rows,
                 "rate": people.rows / people.elapsed_s if people.elapsed_s else 0.0,
                 "prate": people.counts["persons"] / people.elapsed_s if people.elapsed_s else 0.0,
