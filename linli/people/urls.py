@@ -8,6 +8,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create, name="create"),
+    path("export/", views.person_export, name="export"),
     path("check-id/", views.check_id, name="check_id"),
     path("family/", views.register_family, name="register_family"),
     path("<int:pk>/", views.person_detail, name="detail"),
