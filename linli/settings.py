@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.people",
+    "linli.cases",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests on a file, not the shared-cache in-memory database Django defaults to: shared cache locks
     # whole tables ("database table is locked") when the live server's threads and the test write at
     # once, where a file in WAL mode waits on the busy timeout like production does.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # One file per test process (pytest-xdist workers, or two test runs at once on one checkout).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -178,6 +180,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "linli" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# The working day (core/worktime.py): local times of the working periods; 7 working hours a day.
+LINLI_WORKING_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]
 USE_I18N = True
 USE_TZ = True
 

@@ -25,22 +25,36 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", _("查看审计日志")
     VIEW_PEOPLE = "view_people", _("查看实有人口")
     EDIT_PEOPLE = "edit_people", _("登记和维护实有人口（人员、户、居住、标签）")
+    MANAGE_CALENDAR = "manage_calendar", _("维护工作日历（节假日、调休）")
+    VIEW_CASES = "view_cases", _("查看事件")
+    REPORT_CASES = "report_cases", _("上报事件")
+    HANDLE_CASES = "handle_cases", _("受理、派遣、处置、核查事件")
+    MANAGE_CATEGORIES = "manage_categories", _("维护事件分类与时限")
 
+
+_CASE_WORK = frozenset({Capability.VIEW_CASES, Capability.REPORT_CASES, Capability.HANDLE_CASES})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.RESIDENT: frozenset(),
+    Role.RESIDENT: frozenset({Capability.REPORT_CASES}),
     Role.GRID_WORKER: frozenset(
         {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE}
-    ),
+    )
+    | _CASE_WORK,
     Role.COMMUNITY_WORKER: frozenset(
         {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE}
-    ),
+    )
+    | _CASE_WORK,
     Role.SUBDISTRICT_STAFF: frozenset(
         {Capability.VIEW_PLACES, Capability.EDIT_PLACES, Capability.VIEW_PEOPLE, Capability.EDIT_PEOPLE}
+    )
+    | _CASE_WORK,
+    Role.DISTRICT_LEADER: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PEOPLE}) | _CASE_WORK,
+    Role.DEPARTMENT_STAFF: frozenset(
+        {Capability.VIEW_PLACES, Capability.VIEW_PEOPLE, Capability.VIEW_CASES, Capability.HANDLE_CASES}
     ),
-    Role.DISTRICT_LEADER: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PEOPLE}),
-    Role.DEPARTMENT_STAFF: frozenset({Capability.VIEW_PLACES, Capability.VIEW_PEOPLE}),
-    Role.AUDITOR: frozenset({Capability.VIEW_PLACES, Capability.VIEW_AUDIT, Capability.VIEW_PEOPLE}),
+    Role.AUDITOR: frozenset(
+        {Capability.VIEW_PLACES, Capability.VIEW_AUDIT, Capability.VIEW_PEOPLE, Capability.VIEW_CASES}
+    ),
     Role.ADMINISTRATOR: frozenset(
         {
             Capability.VIEW_PLACES,
@@ -50,6 +64,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_AUDIT,
             Capability.VIEW_PEOPLE,
             Capability.EDIT_PEOPLE,
+            Capability.VIEW_CASES,
+            Capability.MANAGE_CATEGORIES,
+            Capability.MANAGE_CALENDAR,
         }
     ),
 }
