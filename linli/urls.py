@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from linli.core import views as core_views
+from linli.core.urls import calendar_urlpatterns
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("linli.accounts.urls")),
     path("audit/", include("linli.core.urls")),
+    path("calendar/", include((calendar_urlpatterns, "calendar"))),
     path("places/", include("linli.places.urls")),
     path("people/", include("linli.people.urls")),
     path("manage/tree/", include("linli.places.tree_urls")),

@@ -155,6 +155,10 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "accounts:assignment_end": lambda j: {"pk": j.assignment.pk},
     # audit
     "audit:detail": lambda j: {"seq": j.audit_event.seq},
+    # working calendar (city-wide: a district administrator gets 404, as outside their scope)
+    "calendar:year": lambda j: {"year": 2026},
+    "calendar:remove_day": lambda j: {"year": 2026},
+    "calendar:mark_entered": lambda j: {"year": 2026},
     # places pages
     "places:region": lambda j: {"pk": j.community.pk},
     "places:region_geojson": lambda j: {"pk": j.community.pk},
