@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
@@ -252,15 +252,15 @@ def _indicators(counts: dict[str, Any], seconds: float = 0.0) -> Indicators:
 def _handling_seconds(cases: QuerySet[Case], timed: Q, group: Any = None) -> dict[Any, float]:
     """Working seconds from dispatch to report back summed per group key (``None``: one total)."""
     totals: dict[Any, float] = defaultdict(float)
+    timed_cases = cases.filter(timed).order_by()
+    rows: Iterable[tuple[Any, datetime | None, datetime | None]]
     if group is None:
-        rows: Iterable[tuple[Any, datetime, datetime]] = (
-            (None, dispatched, handled)
-            for dispatched, handled in cases.filter(timed).values_list("dispatched_at", "handled_at").order_by()
-        )
+        rows = ((None, d, h) for d, h in timed_cases.values_list("dispatched_at", "handled_at"))
     else:
-        rows = cases.filter(timed).annotate(grp=group).values_list("grp", "dispatched_at", "handled_at").order_by()
+        rows = timed_cases.annotate(grp=group).values_list("grp", "dispatched_at", "handled_at")
     for key, dispatched, handled in rows:
-        totals[key] += max(0.0, working_seconds_between(dispatched, handled))
+        if dispatched is not None and handled is not None:
+            totals[key] += max(0.0, working_seconds_between(dispatched, handled))
     return totals
 
 
@@ -281,7 +281,7 @@ def _grouped(cases: QuerySet[Case], start: datetime, end: datetime, group: Any) 
     touching = cases.filter(_touching(filters))
     result: dict[Any, Indicators] = {}
     for row in touching.annotate(grp=group).order_by().values("grp").annotate(**_counts(filters)):
-        result[row["grp"]] = _indicators(row)
+        result[row["grp"]] = _indicators(cast(dict[str, Any], row))
     for key, seconds in _handling_seconds(touching, filters["timed"], group).items():
         result[key] = replace(result.get(key, Indicators()), handling_seconds=seconds)
     return result
@@ -349,14 +349,19 @@ def cases_behind(
     *,
     region: Region,
     department: Department | None = None,
+    any_department: bool = False,
     rest: bool = False,
 ) -> QuerySet[Case]:
     """The cases counted by one metric of one row: what a number on the page links to.
 
-    ``rest``: only the cases lying on ``region`` itself, not in one of its children (the "本级" row)."""
+    ``department``: only the cases dispatched to it; ``any_department``: to any department (the total of the
+    department table). ``rest``: only the cases lying on ``region`` itself, not in one of its children
+    (the "本级" row)."""
     cases = _undistinct(Case.objects.visible_to(user)).filter(region_path__subtree=region.path)
     if department is not None:
         cases = cases.filter(handler_department=department)
+    elif any_department:
+        cases = cases.filter(handler_department__isnull=False)
     if rest:
         for child in children_of(region):
             cases = cases.exclude(region_path__subtree=child.path)

@@ -222,6 +222,27 @@ def test_the_cases_behind_a_number_are_the_ones_counted(data: Data) -> None:
     assert not cases_behind(u["outsider"], "closed", MARCH, APRIL, region=district).exists()
 
 
+def test_the_period_picker() -> None:
+    from datetime import date
+
+    from linli.cases.indicator_views import period_from
+
+    def days(params: dict[str, str], today: date) -> tuple[date, date]:
+        period = period_from(params, today)[0]
+        return period.first, period.last
+
+    today = date(2026, 1, 15)
+    assert days({"period": "last_month"}, today) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert days({"period": "quarter"}, date(2026, 5, 10)) == (date(2026, 4, 1), date(2026, 6, 30))
+    assert days({"period": "quarter"}, date(2026, 12, 31)) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert days({"period": "year"}, today) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert days({}, today) == (date(2026, 1, 1), date(2026, 1, 31))
+    custom, error = period_from({"from": "2026-03-01", "to": "2026-03-31"}, today)
+    assert (custom.key, custom.start, custom.end, error) == ("custom", MARCH, APRIL, "")
+    fallback, error = period_from({"period": "custom", "from": "2026-03-31", "to": "2026-03-01"}, today)
+    assert fallback.key == "month" and "早于" in error
+
+
 def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
