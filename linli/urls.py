@@ -17,6 +17,7 @@ urlpatterns = [
     path("calendar/", include((calendar_urlpatterns, "calendar"))),
     path("places/", include("linli.places.urls")),
     path("people/", include("linli.people.urls")),
+    path("cases/", include("linli.cases.urls")),
     path("manage/tree/", include("linli.places.tree_urls")),
     path("api/v1/", include("linli.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

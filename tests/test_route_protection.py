@@ -145,6 +145,19 @@ def _sample_person(j: Jinjiang) -> Any:
     return _sample_household(j).head
 
 
+def _sample_case(j: Jinjiang) -> Any:
+    """A case reported by the grid worker at the sample house, once per test, through the workflow action."""
+    case = getattr(j, "_cases_case", None)
+    if case is None:
+        from linli.cases.models import Category
+        from linli.cases.workflow import report_case
+
+        category = Category.objects.get(code="L0104")
+        case = report_case(j.user, category=category, title="锦江样本事件", house=j.house)
+        j._cases_case = case  # type: ignore[attr-defined]
+    return case
+
+
 SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     # accounts
     "accounts:user_detail": lambda j: {"pk": j.user.pk},
@@ -173,6 +186,10 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "people:move_out": lambda j: {"pk": _sample_person(j).pk},
     "people:household": lambda j: {"pk": _sample_household(j).pk},
     "people:quality": lambda j: {"pk": j.community.pk},
+    # case pages
+    "cases:detail": lambda j: {"pk": _sample_case(j).pk},
+    "cases:do": lambda j: {"pk": _sample_case(j).pk, "verb": "accept"},
+    "cases:attachment": lambda j: {"pk": _sample_case(j).pk, "attachment_id": 1},
     # tree management
     "tree:rename": lambda j: {"pk": j.community.pk},
     "tree:move": lambda j: {"pk": j.community.pk},

@@ -1,0 +1,251 @@
+"""Forms of the case pages. Field names match the workflow actions' keyword arguments, so an
+``ActionError(field=...)`` lands beside the field it is about.
+
+The forms only carry input: every rule (a leaf category, a point inside the city, photo limits, who may
+do what) is the action's to enforce, so the page and the API refuse alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from linli.accounts.models import Department
+from linli.cases.choices import Priority, Rating, WhistleKind
+from linli.cases.models import Category
+from linli.places.models import Building, House
+
+# A select with more places than this is useless on a phone: pick a point on the map instead.
+MAX_PLACE_CHOICES = 500
+
+
+class ActionErrorMixin:
+    """Show an action's refusal next to the field it names (or above the form)."""
+
+    field_aliases: dict[str, str] = {}
+
+    def add_action_error(self, error: Any) -> None:
+        field = getattr(error, "field", None)
+        field = self.field_aliases.get(field or "", field)
+        message = getattr(error, "message", None) or str(error)
+        self.add_error(field if field in self.fields else None, message)  # type: ignore[attr-defined]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos from one input; the action checks their count, size and type."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = {"accept": "image/*", "capture": "environment", "multiple": True}
+        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(item, initial) for item in data if item]
+        return [data] if data else []
+
+
+def leaf_categories() -> QuerySet[Category]:
+    return (
+        Category.objects.filter(active=True, parent__isnull=False, parent__active=True)
+        .select_related("parent")
+        .order_by("parent__sort", "parent__code", "sort", "code")
+    )
+
+
+class CategorySelect(forms.Select):
+    """Options carry their keywords (``data-keywords``) for the search box of static/cases/report.js."""
+
+    def __init__(self, keywords: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.keywords = keywords or {}
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: int | str,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        words = self.keywords.get(str(value), "")
+        if words:
+            option["attrs"]["data-keywords"] = words
+        return option
+
+
+def category_choices(categories: list[Category]) -> list[Any]:
+    """Leaf categories grouped by their major class (optgroups)."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for category in categories:
+        assert category.parent is not None
+        groups.setdefault(category.parent.name, []).append((category.pk, category.name))
+    return [("", gettext("— 选择事件类别 —")), *groups.items()]
+
+
+class CategoryField(forms.ModelChoiceField):
+    """A leaf category; the form's ``__init__`` calls ``prepare`` (no query runs at import time)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=leaf_categories(), widget=CategorySelect(), **kwargs)
+
+    def prepare(self) -> None:
+        categories = list(leaf_categories())
+        widget: Any = self.widget
+        widget.keywords = {
+            str(c.pk): f"{c.name} {c.parent.name if c.parent else ''} {c.keywords} {c.code}" for c in categories
+        }
+        self.choices = category_choices(categories)
+
+
+class ReportForm(ActionErrorMixin, forms.Form):
+    """上报问题 — one screen: what, where (a building or house of my grid, or a map point), photos."""
+
+    field_aliases = {"lat": "lng"}
+
+    category = CategoryField(label=_("事件类别"))
+    title = forms.CharField(label=_("标题"), max_length=100, min_length=2)
+    description = forms.CharField(label=_("描述"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    building = forms.ModelChoiceField(label=_("楼栋"), queryset=Building.objects.none(), required=False)
+    house = forms.ModelChoiceField(label=_("房屋（可选）"), queryset=House.objects.none(), required=False)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("事发地址"), max_length=200, required=False)
+    priority = forms.ChoiceField(label=_("紧急程度"), choices=Priority.choices, initial=Priority.NORMAL)
+    contact_name = forms.CharField(label=_("联系人（可选）"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话（可选）"), max_length=20, required=False)
+    photos = PhotosField(label=_("现场照片"))
+    self_handled = forms.BooleanField(label=_("已现场自行处置"), required=False)
+    self_note = forms.CharField(
+        label=_("处置情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("勾选自行处置时必填")
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].prepare()  # type: ignore[attr-defined]
+        buildings = Building.objects.visible_to(user).order_by("address", "pk")
+        houses = House.objects.visible_to(user).select_related("building").order_by("address", "pk")
+        building_field: Any = self.fields["building"]
+        house_field: Any = self.fields["house"]
+        building_field.queryset = buildings
+        house_field.queryset = houses
+        building_list = list(buildings[: MAX_PLACE_CHOICES + 1])
+        house_list = list(houses[: MAX_PLACE_CHOICES + 1])
+        # Too many to choose from on a phone: only the map is offered (validation still accepts any visible one).
+        building_field.choices = [("", gettext("— 选择楼栋 —"))] + (
+            [(b.pk, b.address or b.number) for b in building_list] if len(building_list) <= MAX_PLACE_CHOICES else []
+        )
+        house_field.choices = [("", gettext("— 选择房屋 —"))] + (
+            [(h.pk, h.address or h.number) for h in house_list] if len(house_list) <= MAX_PLACE_CHOICES else []
+        )
+        self.place_choices_capped = len(building_list) > MAX_PLACE_CHOICES
+
+
+# --- the forms behind the buttons of the case page ---------------------------------------------
+
+
+class NoteForm(ActionErrorMixin, forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(ActionErrorMixin, forms.Form):
+    reason = forms.CharField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NotePhotosForm(ActionErrorMixin, forms.Form):
+    note = forms.CharField(label=_("处置情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    photos = PhotosField(label=_("照片"))
+
+
+class RegisterForm(ActionErrorMixin, forms.Form):
+    category = CategoryField(label=_("事件类别"), required=False)
+    priority = forms.ChoiceField(label=_("紧急程度"), choices=Priority.choices, required=False)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].prepare()  # type: ignore[attr-defined]
+
+
+class DispatchForm(ActionErrorMixin, forms.Form):
+    """派遣 — a level of the dispatcher's subtree that contains the place, or a department."""
+
+    field_aliases = {"to_region": "target", "to_department": "target"}
+
+    target = forms.ChoiceField(label=_("派遣给"))
+    note = forms.CharField(label=_("派遣意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, targets: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = targets or []  # type: ignore[attr-defined]
+
+
+class RateForm(ActionErrorMixin, forms.Form):
+    rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("评价意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionForm(ActionErrorMixin, forms.Form):
+    hours = forms.FloatField(label=_("延期（工作小时）"), min_value=0.5, max_value=70, initial=7)
+    reason = forms.CharField(label=_("延期理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecideExtensionForm(ActionErrorMixin, forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("审批结果"),
+        choices=[("1", _("批准")), ("0", _("不批准"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(ActionErrorMixin, forms.Form):
+    into = forms.CharField(label=_("合并到（事件编号）"), max_length=20)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WhistleForm(ActionErrorMixin, forms.Form):
+    departments = forms.ModelMultipleChoiceField(
+        label=_("被吹哨部门"), queryset=Department.objects.order_by("code"), widget=forms.CheckboxSelectMultiple
+    )
+    kind = forms.ChoiceField(label=_("哨型"), choices=WhistleKind.choices, initial=WhistleKind.ROUTINE)
+    note = forms.CharField(label=_("吹哨事由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReportPartForm(ActionErrorMixin, forms.Form):
+    report = forms.CharField(label=_("承办情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseFilterForm(forms.Form):
+    """Filters of 辖区全部."""
+
+    q = forms.CharField(label=_("编号或标题"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    major = forms.ModelChoiceField(
+        label=_("大类"), queryset=Category.objects.filter(parent__isnull=True), required=False
+    )
+    source = forms.ChoiceField(label=_("来源"), required=False)
+    start = forms.DateField(label=_("上报起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("上报止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label=_("仅超期"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from linli.cases.choices import CaseStatus, Source
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", gettext("全部状态")), *CaseStatus.choices]  # type: ignore[attr-defined]
+        self.fields["source"].choices = [("", gettext("全部来源")), *Source.choices]  # type: ignore[attr-defined]
+        self.fields["major"].empty_label = gettext("全部大类")  # type: ignore[attr-defined]
