@@ -101,11 +101,13 @@ STAGE_VERBS = frozenset(
 # The holding levels that can pass a case up (workflow._extra_condition("escalate")).
 ESCALATING_KINDS = (RegionKind.GRID, RegionKind.COMMUNITY, RegionKind.SUBDISTRICT)
 OPEN = sorted(OPEN_STATUSES)
+MAX_LISTED = 100  # case numbers kept in a sweep's result (the task's stored return value)
 
 
 @dataclass
 class SweepResult:
-    """What one sweep did. ``skipped``: escalations another sweeper or a user got to first (or refused)."""
+    """What one sweep did. ``skipped``: escalations another sweeper or a user got to first (or refused);
+    ``escalated_numbers``: the first ``MAX_LISTED`` cases escalated."""
 
     now: datetime
     overdue: int = 0
@@ -224,7 +226,8 @@ def _escalate_overdue(now: datetime, batch: int, result: SweepResult) -> None:
                 result.skipped += 1
                 continue
             result.escalated += 1
-            result.escalated_numbers.append(row["number"])
+            if len(result.escalated_numbers) < MAX_LISTED:
+                result.escalated_numbers.append(row["number"])
 
 
 # --- 3. warnings --------------------------------------------------------------------------------------

@@ -329,6 +329,24 @@ def _finish(
     return step
 
 
+def add_note_step(
+    actor: Any,
+    case: Case,
+    verb: str,
+    *,
+    at: datetime | None = None,
+    note: str = "",
+    changes: dict[str, Any] | None = None,
+) -> Step:
+    """A step beside the state machine (a dispute's record, mediation, follow-up): status and holder stay.
+
+    For modules next to this one. Call inside an action, on a case the caller has locked
+    (``select_for_update``), fetched through the actor's scope and checked; like every transition it
+    bumps ``version`` and writes one ``Step`` and one audit event (``case_<verb>``)."""
+    case._linli_before = (case.status, case.holder_label)  # type: ignore[attr-defined]
+    return _finish(actor, case, verb, _now(at), note=note, changes=changes)
+
+
 def _clean_note(note: str, *, required: bool, what: str, field: str = "note") -> str:
     note = (note or "").strip()
     if required and len(note) < 2:
