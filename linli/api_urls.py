@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from linli.cases import api as cases_api
 from linli.core.api import TokenView
 from linli.people import api as people_api
 from linli.places import api as places_api
@@ -12,6 +13,7 @@ from linli.places import api as places_api
 router = DefaultRouter()
 places_api.register(router)
 people_api.register(router)
+cases_api.register(router)
 
 app_name = "api"
 urlpatterns = [

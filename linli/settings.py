@@ -176,6 +176,9 @@ if LINLI_ENV == "production":
 # Map tiles: none by default (polygons on a plain background); set to e.g. an internal tile server.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 
+# Open311 GeoReport v2 (/open311/v2/, linli/cases/open311.py): the jurisdiction_id of this city.
+LINLI_OPEN311_JURISDICTION = os.environ.get("LINLI_OPEN311_JURISDICTION", "linli.local")
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "linli" / "locale"]
@@ -217,6 +220,12 @@ SPECTACULAR_SETTINGS = {
         "RegionKindEnum": "linli.places.choices.RegionKind",
         "BuildingKindEnum": "linli.places.choices.BuildingKind",
         "HouseUseEnum": "linli.places.choices.HouseUse",
+        "ResidenceKindEnum": "linli.people.choices.ResidenceKind",
+        "PersonStatusEnum": "linli.people.choices.PersonStatus",
+        "CaseStatusEnum": "linli.cases.choices.CaseStatus",
+        "CategoryKindEnum": "linli.cases.choices.CategoryKind",
+        "WhistleKindEnum": "linli.cases.choices.WhistleKind",
+        "ExtensionStatusEnum": "linli.cases.choices.ExtensionStatus",
     },
 }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("linli.cases.urls")),
     path("manage/tree/", include("linli.places.tree_urls")),
     path("api/v1/", include("linli.api_urls")),
+    path("open311/v2/", include("linli.cases.open311_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -84,11 +84,24 @@ def action_error_detail(error: ActionError) -> dict[str, list[str]]:
     return {error.field or NON_FIELD_ERRORS: [error.message]}
 
 
+# ActionError codes that are not bad input but a case that moved on: answered 409 Conflict.
+CONFLICT_CODES = frozenset({"state", "conflict"})
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("对象已被他人更新，请刷新后再操作。")
+    default_code = "conflict"
+
+
 class ApiErrorsMixin:
-    """Turn the domain's refusals into HTTP answers: ActionError → 400, PermissionDenied → 403."""
+    """Turn the domain's refusals into HTTP answers: ActionError → 400 (409 for a wrong state or a
+    stale version: ``{"detail": message, "code": "state" | "conflict"}``), PermissionDenied → 403."""
 
     def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ActionError):
+        if isinstance(exc, ActionError) and exc.code in CONFLICT_CODES:
+            exc = Conflict({"detail": exc.message, "code": exc.code})
+        elif isinstance(exc, ActionError):
             exc = exceptions.ValidationError(action_error_detail(exc))
         elif isinstance(exc, DjangoPermissionDenied):
             exc = exceptions.PermissionDenied(str(exc) or None)
@@ -207,9 +220,11 @@ class TokenView(APIView):
 
 
 __all__ = [
+    "CONFLICT_CODES",
     "NON_FIELD_ERRORS",
     "ApiErrorsMixin",
     "CapabilityPermission",
+    "Conflict",
     "HasCapability",
     "LinliPagination",
     "ReadFiltersSerializer",

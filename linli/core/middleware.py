@@ -19,7 +19,24 @@ CONTENT_SECURITY_POLICY = (
 
 # URL names reachable without signing in. A route missing from here that answers anonymous
 # users is a bug; tests/test_route_protection.py walks every pattern and checks it.
-PUBLIC_URL_NAMES = frozenset({"accounts:login", "set_language", "healthz", "api-schema", "api-docs", "api:auth-token"})
+PUBLIC_URL_NAMES = frozenset(
+    {
+        "accounts:login",
+        "set_language",
+        "healthz",
+        "api-schema",
+        "api-docs",
+        "api:auth-token",
+        # Open311 GeoReport v2 (linli/cases/open311.py): public cases of public categories; a POST
+        # to requests authenticates with its api_key, not with a session.
+        "open311:discovery",
+        "open311:services",
+        "open311:service",
+        "open311:requests",
+        "open311:request",
+        "open311:token",
+    }
+)
 
 
 def client_ip(request: HttpRequest) -> str:
