@@ -150,11 +150,16 @@ TABS_BY_KEY = {tab.key: tab for tab in INBOX_TABS}
 
 
 def _active_assignments(user: Any) -> list[tuple[str, int, str, str, int | None]]:
-    return list(
-        Assignment.objects.active()
-        .filter(user=user)
-        .values_list("role", "region_id", "region__kind", "region__path", "department_id")
-    )
+    """(role, region id, region kind, region path, department id) of the user's assignments; cached per request."""
+    cached: list[tuple[str, int, str, str, int | None]] | None = getattr(user, "_linli_case_page_assignments", None)
+    if cached is None:
+        cached = list(
+            Assignment.objects.active()
+            .filter(user=user)
+            .values_list("role", "region_id", "region__kind", "region__path", "department_id")
+        )
+        user._linli_case_page_assignments = cached
+    return cached
 
 
 def held_condition(user: Any) -> Q | None:
@@ -602,10 +607,7 @@ def case_do(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     except ActionError as error:
         fresh = _case_for_page(user, pk)
         if error.code in ("conflict", "state"):
-            message = error.message
-            if error.code == "conflict":
-                message = _("该事件已被他人更新。") + " " + error.message
-            return _render_case(request, fresh, error=message, conflict=error.code == "conflict", status=409)
+            return _render_case(request, fresh, error=error.message, conflict=error.code == "conflict", status=409)
         form.add_action_error(error)
         return _render_case(request, fresh, forms={verb: form}, open_verb=verb, status=400)
     messages.success(request, _("已%(verb)s。") % {"verb": verb_label(verb)})

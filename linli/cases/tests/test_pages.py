@@ -325,3 +325,38 @@ def test_the_clock_colours_by_the_share_of_the_stage_left(city: TestCity) -> Non
     assert early is not None and early.level == "ok" and "剩余" in early.label
     assert late is not None and late.level == "warn"
     assert over is not None and over.level == "overdue" and "已超期" in over.label
+
+
+def _queries_for(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("tab", ["reported", "all"])
+def test_the_inbox_does_not_query_per_row(city: TestCity, tab: str) -> None:
+    rubbish(city)
+    client = client_for(city.users["community_worker"])
+    url = reverse("cases:inbox") + f"?tab={tab}"
+    _queries_for(client, url)  # warm the working-calendar cache
+    one = _queries_for(client, url)
+    for n in range(5):
+        rubbish(city, title=f"楼道杂物堆放{n}")
+    assert _queries_for(client, url) == one
+
+
+def test_the_case_page_does_not_query_per_step(city: TestCity) -> None:
+    case = rubbish(city)
+    client = client_for(city.users["community_worker"])
+    url = reverse("cases:detail", kwargs={"pk": case.pk})
+    _queries_for(client, url)
+    before = _queries_for(client, url)
+    wf.accept_case(city.users["community_worker"], case)
+    wf.register_case(city.users["community_worker"], case)
+    wf.escalate_case(city.users["community_worker"], case, note="需街道协调")
+    case.refresh_from_db()
+    after = _queries_for(client, url)
+    assert after <= before + 2  # the buttons differ (none now: the subdistrict holds it), the steps do not cost
