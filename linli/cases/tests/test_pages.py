@@ -360,3 +360,65 @@ def test_the_case_page_does_not_query_per_step(city: TestCity) -> None:
     case.refresh_from_db()
     after = _queries_for(client, url)
     assert after <= before + 2  # the buttons differ (none now: the subdistrict holds it), the steps do not cost
+
+
+def _press(city: TestCity, who: str, case: Case, verb: str, **fields: Any) -> Case:
+    """Post one button's form as ``who`` and expect the redirect back to the case."""
+    case.refresh_from_db()
+    data: dict[str, Any] = {"expected_version": case.version}
+    data.update({f"{verb}-{name}": value for name, value in fields.items()})
+    response = client_for(city.users[who]).post(reverse("cases:do", kwargs={"pk": case.pk, "verb": verb}), data)
+    assert response.status_code == 302, (verb, response.status_code, response.content.decode()[:3000])
+    case.refresh_from_db()
+    return case
+
+
+def test_every_button_reaches_its_action(city: TestCity) -> None:
+    case = rubbish(city)
+    grid = city.region("510104001001001")
+    _press(city, "community_worker", case, "accept", note="已受理")
+    _press(city, "community_worker", case, "register", priority="urgent")
+    case = _press(city, "community_worker", case, "dispatch", target=f"r:{grid.pk}")
+    assert case.holder_region == grid and case.priority == "urgent"
+    _press(city, "grid_worker", case, "progress", note="已联系物业", photos=[jpeg()])
+    assert Attachment.objects.filter(case=case, step__verb="progress").count() == 1
+    _press(city, "grid_worker", case, "request_extension", hours="7", reason="等待物业清运车辆")
+    due = case.due_at
+    case = _press(city, "community_worker", case, "decide_extension", approve="1", note="同意")
+    assert case.extension_count == 1 and case.due_at is not None and due is not None and case.due_at > due
+    case = _press(city, "subdistrict_staff", case, "supervise", note="请尽快办结")
+    assert case.supervised
+    _press(city, "grid_worker", case, "report_back", note="已清理")
+    case = _press(city, "community_worker", case, "rework", note="仍有纸箱")
+    assert case.rework_count == 1 and case.status == CaseStatus.HANDLING
+    _press(city, "grid_worker", case, "report_back", note="已全部清理")
+    _press(city, "community_worker", case, "verify")
+    case = _press(city, "community_worker", case, "close")
+    assert case.status == CaseStatus.CLOSED
+    case = _press(city, "grid_worker", case, "rate", rating="satisfied", comment="很快")
+    assert case.rating == "satisfied"
+    case = _press(city, "community_worker", case, "reopen", reason="居民反映又有堆放")
+    assert case.status == CaseStatus.REGISTERED
+
+    duplicate = rubbish(city, title="同一处杂物")
+    case = _press(city, "community_worker", duplicate, "merge", into=case.number)
+    assert case.status == CaseStatus.MERGED
+    wrong = rubbish(city, title="另一处杂物")
+    _press(city, "community_worker", wrong, "reject", reason="非本辖区事项")
+    mine = rubbish(city, title="自己处理的杂物")
+    assert _press(city, "grid_worker", mine, "self_handle", note="已当场清理").self_handled
+
+
+def test_return_and_the_department_buttons(city: TestCity) -> None:
+    case = rubbish(city)
+    cg = Department.objects.get(code="cg")
+    _press(city, "community_worker", case, "accept")
+    _press(city, "community_worker", case, "register")
+    case = _press(city, "community_worker", case, "dispatch", target=f"d:{cg.pk}")
+    assert case.holder_department == cg
+    case = _press(city, "department_staff", case, "return", reason="不属于城管职责")
+    assert case.status == CaseStatus.REGISTERED and case.holder_department is None
+    _press(city, "community_worker", case, "whistle", departments=[cg.pk], kind="hard", note="请城管到场")
+    _press(city, "department_staff", case, "check_in")
+    case = _press(city, "department_staff", case, "report_part", report="已到场处置")
+    assert case.summonses.get().reported_at is not None
