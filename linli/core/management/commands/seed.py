@@ -1,7 +1,8 @@
-"""``linli seed --scale tiny|demo|city [--seed N] [--if-empty] [--people/--no-people]``: build the demo city.
+"""``linli seed --scale tiny|demo|city [--seed N] [--if-empty] [--people/--no-people] [--cases N | --no-cases]``.
 
-The city (regions, buildings, houses, demo users) and then its residents (``linli.seed.people``):
-persons, households, residence and tags. ``city`` scale seeds people only with ``--people``.
+The city (regions, buildings, houses, demo users), then its residents (``linli.seed.people``):
+persons, households, residence and tags, then two years of cases in its district (``linli.seed.cases``).
+``city`` scale seeds people only with ``--people`` and cases only with ``--cases N``.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from linli.cases.models import Case
 from linli.core.models import AuditEvent
 from linli.people.models import Person
 from linli.places.models import Region
 from linli.seed import DEMO_PASSWORD, SCALES, SeedError, seed_city
+from linli.seed.cases import CASES, seed_cases
 from linli.seed.people import seed_people
 from linli.seed.users import DemoLogin, existing_demo_logins
 
 
 class Command(BaseCommand):
-    help = "生成合成演示城市（区域树、楼栋、单元、房屋、实有人口、各角色演示账号）。只写入没有区域的空库。"
+    help = "生成合成演示城市（区域树、楼栋、单元、房屋、实有人口、演示事件、各角色演示账号）。只写入没有区域的空库。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -39,6 +42,14 @@ class Command(BaseCommand):
             default=None,
             help="同时生成实有人口（tiny、demo 默认生成；city 规模需显式指定 --people）",
         )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=None,
+            metavar="N",
+            help="生成 N 件近两年的演示事件（默认 demo 150000、tiny 500；city 规模需显式指定）",
+        )
+        parser.add_argument("--no-cases", action="store_true", help="不生成演示事件")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Region.objects.exists():
@@ -54,6 +65,9 @@ class Command(BaseCommand):
                 wanted = options["people"] if options["people"] is not None else seeded["scale"] != "city"
                 if wanted:
                     self.seed_people(seeded["scale"], seeded["seed"], progress=not options["no_progress"])
+            # … and a demo database built before the case loop existed gets its cases.
+            if seeded is not None and not Case.objects.exists():
+                self.seed_cases(seeded["scale"], seeded["seed"], options)
             self.print_logins(existing_demo_logins())
             return
         try:
@@ -85,7 +99,35 @@ class Command(BaseCommand):
         with_people = options["people"] if options["people"] is not None else report.scale != "city"
         if with_people:
             self.seed_people(report.scale, report.seed, progress=not options["no_progress"])
+        self.seed_cases(report.scale, report.seed, options)
         self.print_logins(report.logins)
+
+    def seed_cases(self, scale: str, seed: int, options: dict[str, Any]) -> None:
+        count = options["cases"] if options["cases"] is not None else CASES[scale]
+        if options["no_cases"] or count <= 0:
+            return
+        try:
+            report = seed_cases(
+                scale,
+                seed,
+                cases=count,
+                progress=not options["no_progress"],
+                log=lambda message: self.stdout.write(message),
+            )
+        except SeedError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            _("已生成演示事件：%(cases)d 件，处置步骤 %(steps)d 条，吹哨 %(whistles)d 次，延期申请 %(extensions)d 件。")
+            % report.counts
+        )
+        self.stdout.write(
+            _("用时 %(s).1f 秒（重建索引 %(index).1f 秒），%(rate).0f 件/秒。")
+            % {
+                "s": report.elapsed_s,
+                "index": report.timings.get("indexes", 0.0),
+                "rate": report.counts["cases"] / report.elapsed_s if report.elapsed_s else 0.0,
+            }
+        )
 
     def seed_people(self, scale: str, seed: int, *, progress: bool) -> None:
         try:
