@@ -150,9 +150,8 @@ def test_the_mix_has_the_paths_of_a_real_district(seeded: CasesReport) -> None:
 def holder(case: Case) -> User:
     """A new user assigned exactly where the case is held (the level's role, or the holding department)."""
     user = User.objects.create_user(username=f"holder{case.pk}", password=TEST_PASSWORD)
-    if case.holder_department_id is not None:
-        role = Role.DEPARTMENT_STAFF
-    else:
+    role: str = Role.DEPARTMENT_STAFF
+    if case.holder_department_id is None:
         role = workflow.LEVEL_ROLE[case.holder_region.kind]
     Assignment.objects.create(
         user=user,
