@@ -192,6 +192,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "cases:detail": lambda j: {"pk": _sample_case(j).pk},
     "cases:do": lambda j: {"pk": _sample_case(j).pk, "verb": "accept"},
     "cases:attachment": lambda j: {"pk": _sample_case(j).pk, "attachment_id": 1},
+    "cases:dispute": lambda j: {"pk": _sample_case(j).pk},
     # tree management
     "tree:rename": lambda j: {"pk": j.community.pk},
     "tree:move": lambda j: {"pk": j.community.pk},

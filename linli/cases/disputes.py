@@ -34,6 +34,9 @@ from linli.core.masking import mask_phone
 from linli.core.scope import ensure_in_scope, get_visible_or_404
 
 __all__ = [
+    "FOLLOW_UP_STATUSES",
+    "MAX_PARTIES",
+    "RECORD_STATUSES",
     "STEP_LABELS",
     "is_dispute",
     "may_record",

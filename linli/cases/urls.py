@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from linli.cases import indicator_views, views
+from linli.cases import dispute_views, indicator_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/do/<slug:verb>/", views.case_do, name="do"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("<int:pk>/dispute/", dispute_views.dispute_page, name="dispute"),
 ]

@@ -268,3 +268,79 @@ def test_a_failed_mediation_needs_no_agreement(city: TestCity, people: TestPeopl
         success=False,
     )
     assert dispute.success is False and dispute.agreement == ""
+
+
+# --- the page ------------------------------------------------------------------------------------------
+
+
+def test_the_dispute_page_records_with_masked_phones(city: TestCity, people: TestPeople, leak: Case) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(city.users["community_worker"])
+    url = reverse("cases:dispute", kwargs={"pk": leak.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="which" value="dispute"' in html and "张伟" in html  # residents of the building to pick
+    form = {
+        "which": "dispute",
+        "d-scale": "small",
+        "d-people_involved": "2",
+        "d-amount": "-5",
+        "p-TOTAL_FORMS": "2",
+        "p-INITIAL_FORMS": "0",
+        "p-0-person_id": str(people.persons["张伟"].pk),
+        "p-0-name": "",
+        "p-0-role": "applicant",
+        "p-0-phone": "13800138000",
+        "p-1-person_id": "",
+        "p-1-name": "楼上住户",
+        "p-1-role": "respondent",
+        "p-1-phone": "",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "涉及金额不能为负数" in refused.content.decode() and not Dispute.objects.exists()
+    done = client.post(url, {**form, "d-amount": "300"})
+    assert done.status_code == 302 and done["Location"] == url
+    html = client.get(url).content.decode()
+    assert "138****8000" in html and "13800138000" not in html
+    assert 'name="which" value="mediation"' in html
+    mediation = {
+        "which": "mediation",
+        "m-mediating_org": "红星路社区人民调解委员会",
+        "m-method": "people",
+        "m-mediator": "赵调解",
+        "m-success": "yes",
+        "m-agreement": "维修并赔偿",
+        "m-follow_up_on": "2026-03-01",
+    }
+    refused = client.post(url, mediation)
+    assert refused.status_code == 400 and "早于事件上报日期" in refused.content.decode()
+    refused = client.post(url, {**mediation, "m-agreement": "", "m-follow_up_on": ""})
+    assert refused.status_code == 400 and "请填写协议内容" in refused.content.decode()
+    assert client.post(url, {**mediation, "m-follow_up_on": ""}).status_code == 302
+    assert Dispute.objects.get(case=leak).success is True
+    assert client.post(url, {"which": "follow_up", "f-result": "双方满意"}).status_code == 302
+    assert Dispute.objects.get(case=leak).follow_up_result == "双方满意"
+
+
+def test_the_dispute_page_is_read_only_above_and_absent_elsewhere(
+    city: TestCity, people: TestPeople, leak: Case, reported: Case
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    record(city, leak, people)
+    client = Client()
+    client.force_login(city.users["subdistrict_staff"])
+    url = reverse("cases:dispute", kwargs={"pk": leak.pk})
+    page = client.get(url)
+    assert page.status_code == 200 and "data-dispute" in page.content.decode()
+    assert 'name="which"' not in page.content.decode()
+    assert client.post(url, {"which": "follow_up", "f-result": "好"}).status_code == 403
+    assert client.get(reverse("cases:dispute", kwargs={"pk": reported.pk})).status_code == 404  # not a dispute
+    client.force_login(city.users["outsider"])
+    assert client.get(url).status_code == 404
