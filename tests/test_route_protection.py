@@ -186,6 +186,8 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "people:confirm": lambda j: {"pk": _sample_person(j).pk},
     "people:move_in": lambda j: {"pk": _sample_person(j).pk},
     "people:move_out": lambda j: {"pk": _sample_person(j).pk},
+    "people:record_death": lambda j: {"pk": _sample_person(j).pk},
+    "people:cancel": lambda j: {"pk": _sample_person(j).pk},
     "people:household": lambda j: {"pk": _sample_household(j).pk},
     "people:quality": lambda j: {"pk": j.community.pk},
     # case pages
@@ -209,6 +211,8 @@ SAMPLE_KWARGS: dict[str, Callable[[Jinjiang], dict[str, Any]]] = {
     "api:person-detail": lambda j: {"pk": _sample_person(j).pk},
     "api:person-history": lambda j: {"pk": _sample_person(j).pk},
     "api:person-unmask": lambda j: {"pk": _sample_person(j).pk},
+    "api:person-death": lambda j: {"pk": _sample_person(j).pk},
+    "api:person-cancel": lambda j: {"pk": _sample_person(j).pk},
     "api:household-detail": lambda j: {"pk": _sample_household(j).pk},
     "api:residence-detail": lambda j: {"pk": _sample_person(j).residences.values_list("pk", flat=True).first()},
     "api:case-detail": lambda j: {"pk": _sample_case(j).pk},

@@ -3,7 +3,8 @@
 Reads are scoped by ``ScopedViewSet`` (visible_to; anything outside the caller's subtree is 404).
 Sensitive fields are masked in every response (serializers.py); ``POST persons/{id}/unmask/``
 returns one clear value through linli.core.masking.unmask, which checks the role, wants a reason
-and writes the audit event. ``POST persons`` registers through ``register_person``.
+and writes the audit event. ``POST persons`` registers through ``register_person``;
+``POST persons/{id}/death/`` and ``persons/{id}/cancel/`` call ``record_death`` and ``cancel_person``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from linli.accounts.roles import Capability
 from linli.core.api import ApiErrorsMixin, HasCapability, LinliPagination, ScopedViewSet
 from linli.core.masking import unmask
 from linli.people import serializers as s
-from linli.people.actions import register_person
+from linli.people.actions import cancel_person, record_death, register_person
 from linli.people.models import Household, Membership, Person, PersonTag, Residence
 from linli.people.queries import person_history, tags_visible_to
 from linli.people.search import search_persons
@@ -52,8 +53,14 @@ class PersonViewSet(WritableScopedViewSet):
     required_capability = Capability.VIEW_PEOPLE
     create_capability = Capability.EDIT_PEOPLE
 
+    def get_permissions(self) -> list[Any]:
+        permissions = super().get_permissions()
+        if self.action in ("death", "cancel"):
+            permissions.append(HasCapability(Capability.EDIT_PEOPLE)())
+        return permissions
+
     def get_serializer_class(self) -> Any:
-        if self.action in ("retrieve", "create"):
+        if self.action in ("retrieve", "create", "death", "cancel"):
             return s.PersonDetailSerializer
         return s.PersonSerializer
 
@@ -95,6 +102,41 @@ class PersonViewSet(WritableScopedViewSet):
         if page is not None:
             return self.get_paginated_response(s.HistoryEventSerializer(page, many=True).data)
         return Response(s.HistoryEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary=_("登记死亡"),
+        description=_(
+            "在册人员死亡：状态改为“死亡”，其当前居住登记和户成员关系于死亡日期结束；户主死亡后该户暂无户主。"
+            "日期不能晚于今天或早于出生日期。"
+        ),
+        request=s.DeathSerializer,
+        responses={200: s.PersonDetailSerializer, 400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    @drf_action(detail=True, methods=["post"], url_path="death", url_name="death")
+    def death(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
+        person = self.get_object()
+        form = s.DeathSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        person = record_death(request.user, person, died_on=data["died_on"], note=data.get("note", ""))
+        return Response(s.PersonDetailSerializer(person, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary=_("注销人员记录"),
+        description=_(
+            "注销在册人员的记录（如重复登记）：须填写原因（至少 2 个字）；其当前居住登记和户成员关系于注销日期结束。"
+        ),
+        request=s.CancelSerializer,
+        responses={200: s.PersonDetailSerializer, 400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    @drf_action(detail=True, methods=["post"], url_path="cancel", url_name="cancel")
+    def cancel(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
+        person = self.get_object()
+        form = s.CancelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        person = cancel_person(request.user, person, on=data["on"], reason=data["reason"])
+        return Response(s.PersonDetailSerializer(person, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary=_("查看敏感字段原文"),

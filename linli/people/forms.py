@@ -308,6 +308,31 @@ class MoveOutForm(ActionErrorMixin, forms.Form):
     note = forms.CharField(label=_("去向或备注"), max_length=200, required=False)
 
 
+class DeathForm(ActionErrorMixin, forms.Form):
+    """登记死亡: the date (required, checked by ``record_death``) and how it was learned."""
+
+    died_on = forms.DateField(label=_("死亡日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(
+        label=_("依据或备注"),
+        max_length=200,
+        required=False,
+        help_text=_("如：死亡医学证明、家属告知；记入变更记录。"),
+    )
+
+
+class CancelForm(ActionErrorMixin, forms.Form):
+    """注销: the date and the reason (required; ``cancel_person`` wants at least 2 characters)."""
+
+    on = forms.DateField(
+        label=_("注销日期"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(
+        label=_("注销原因"), max_length=200, help_text=_("如：重复登记（保留编号较小的记录）、登记有误。")
+    )
+
+
 class UnmaskForm(forms.Form):
     field = forms.ChoiceField(choices=[(name, name) for name in Person.SENSITIVE_FIELDS])
     reason = forms.CharField(label=_("查看理由"), max_length=200)

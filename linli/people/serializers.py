@@ -313,6 +313,24 @@ class UnmaskSerializer(serializers.Serializer[Any]):
     )
 
 
+class DeathSerializer(serializers.Serializer[Any]):
+    """What POST persons/{id}/death/ accepts; ``record_death`` checks the date and the status."""
+
+    died_on = serializers.DateField(label=_("死亡日期"), help_text=_("不晚于今天，不早于出生日期"))
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, label=_("依据或备注"), help_text=_("记入审计日志")
+    )
+
+
+class CancelSerializer(serializers.Serializer[Any]):
+    """What POST persons/{id}/cancel/ accepts; ``cancel_person`` checks the date, reason and status."""
+
+    on = serializers.DateField(label=_("注销日期"), help_text=_("不晚于今天，不早于出生日期"))
+    reason = serializers.CharField(
+        allow_blank=True, max_length=500, label=_("注销原因"), help_text=_("至少 2 个字，如“重复登记”；记入审计日志")
+    )
+
+
 class UnmaskResponseSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
     value = serializers.CharField()

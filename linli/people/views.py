@@ -39,6 +39,8 @@ from linli.people.actions import FamilyMemberError
 from linli.people.choices import IdType, PersonStatus, Relation, ResidenceKind, Separation, Sex
 from linli.people.forms import (
     AGE_BANDS,
+    CancelForm,
+    DeathForm,
     FamilyForm,
     MemberFormSet,
     MoveInForm,
@@ -255,6 +257,8 @@ VERB_LABELS: dict[str, Any] = {
     "confirm_person": gettext_lazy("核实"),
     "move_in": gettext_lazy("迁入"),
     "move_out": gettext_lazy("迁出"),
+    "record_death": gettext_lazy("登记死亡"),
+    "cancel_person": gettext_lazy("注销"),
     "create_household": gettext_lazy("立户"),
     "add_member": gettext_lazy("入户"),
     "remove_member": gettext_lazy("离户"),
@@ -277,6 +281,7 @@ CHANGE_LABELS: dict[str, Any] = {
     "house": gettext_lazy("房屋"),
     "kind": gettext_lazy("人口类型"),
     "status": gettext_lazy("状态"),
+    "status_on": gettext_lazy("状态日期"),
     "relation": gettext_lazy("与户主关系"),
     "separation": gettext_lazy("人户关系"),
     "tag": gettext_lazy("标签"),
@@ -640,6 +645,60 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
         "people/move.html",
         {"form": form, "person": person, "title": _("迁出"), "moving_out": True},
         status=status,
+    )
+
+
+def _status_page(
+    request: HttpRequest, person: Person, form: Any, *, title: str, confirm: str, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "people/move.html",
+        {"form": form, "person": person, "title": title, "confirm": confirm, "danger": True},
+        status=status,
+    )
+
+
+@people_editor_required
+def record_death(request: HttpRequest, pk: int) -> HttpResponse:
+    """登记死亡: a page with the date and a note, then a confirmation before the POST."""
+    person = get_visible_or_404(Person.objects.select_related("house"), request.user, pk=pk)
+    form = DeathForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, _result = _run_action(
+            form,
+            lambda: actions.record_death(request.user, person, died_on=data["died_on"], note=data.get("note", "")),
+        )
+        if ok:
+            messages.success(request, _("已登记 %(name)s 死亡。") % {"name": person.name})
+            return redirect("people:detail", pk=person.pk)
+    confirm = _("确认登记%(name)s死亡？其居住登记和户成员关系将于该日结束；此操作不能在手机上撤销。") % {
+        "name": person.name
+    }
+    return _status_page(
+        request, person, form, title=_("登记死亡"), confirm=confirm, status=400 if request.method == "POST" else 200
+    )
+
+
+@people_editor_required
+def cancel_person(request: HttpRequest, pk: int) -> HttpResponse:
+    """注销: a page with the date and the reason, then a confirmation before the POST."""
+    person = get_visible_or_404(Person.objects.select_related("house"), request.user, pk=pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, _result = _run_action(
+            form, lambda: actions.cancel_person(request.user, person, on=data["on"], reason=data["reason"])
+        )
+        if ok:
+            messages.success(request, _("已注销 %(name)s 的人员记录。") % {"name": person.name})
+            return redirect("people:detail", pk=person.pk)
+    confirm = _("确认注销%(name)s的人员记录？其居住登记和户成员关系将于该日结束；此操作不能在手机上撤销。") % {
+        "name": person.name
+    }
+    return _status_page(
+        request, person, form, title=_("注销"), confirm=confirm, status=400 if request.method == "POST" else 200
     )
 
 

@@ -22,9 +22,9 @@ Rules worth knowing:
 - A tag ``untag_person(..., on=d)`` no longer applies from day ``d``: ``ends_on`` (inclusive) is the
   day before. A tag removed on the day it started therefore never counts as current.
 
-The actions live in one module per subject (``persons``, ``residence``, ``households``, ``tags``;
-shared helpers in ``_common``); this package re-exports every public name, so callers import from
-``linli.people.actions``.
+The actions live in one module per subject (``persons``, ``status`` — death and cancellation,
+``residence``, ``households``, ``tags``; shared helpers in ``_common``); this package re-exports every
+public name, so callers import from ``linli.people.actions``.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from linli.people.actions.persons import (
     update_person,
 )
 from linli.people.actions.residence import RESIDENCE_DETAILS, move_in, move_out
+from linli.people.actions.status import cancel_person, record_death
 from linli.people.actions.tags import may_see_tag, tag_person, untag_person
 
 __all__ = [
@@ -59,12 +60,14 @@ __all__ = [
     "RESIDENCE_DETAILS",
     "FamilyMemberError",
     "add_member",
+    "cancel_person",
     "confirm_person",
     "create_household",
     "may_see_tag",
     "merge_households",
     "move_in",
     "move_out",
+    "record_death",
     "register_family",
     "register_person",
     "remove_member",
