@@ -249,13 +249,15 @@ def _client(user: User) -> Client:
     return client
 
 
-def test_the_page_shows_the_numbers_and_their_definitions(data: Data) -> None:
+def test_the_page_shows_the_numbers_and_their_definitions(data: Data, django_assert_max_num_queries: Any) -> None:
     u = data.city.users
     subdistrict = data.city.region("510104001")
     url = reverse("cases:indicators")
-    response = _client(u["district_leader"]).get(
-        url, {"region": subdistrict.pk, "period": "custom", "from": "2026-03-01", "to": "2026-03-31"}
-    )
+    client = _client(u["district_leader"])
+    with django_assert_max_num_queries(20):  # a fixed number of aggregate queries, whatever the data
+        response = client.get(
+            url, {"region": subdistrict.pk, "period": "custom", "from": "2026-03-01", "to": "2026-03-31"}
+        )
     assert response.status_code == 200
     text = response.content.decode()
     assert "红星路社区" in text and "东大街社区" in text
