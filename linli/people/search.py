@@ -11,7 +11,9 @@ from a small table of surname readings that differ from the character's common r
 - an ID number (15 or 18 characters after ``normalise_id``) → exact match on ``id_digest``
   (the keyed HMAC; the clear number is stored nowhere searchable);
 - digits that look like a phone → ``phone`` exact (11 digits, +86 dropped) or by its tail (尾号, 4–10 digits);
-- ASCII letters → ``name_initials`` prefix, ``name_pinyin`` prefix or contains;
+- ASCII letters → ``name_initials`` prefix or ``name_pinyin`` prefix, and from three letters on also
+  the pinyin from a later syllable (``people_person_pinyin``: "wangfang" finds 李王芳) — every one an
+  index range, so an initials query costs what its matches cost, not a scan of the registry;
 - Chinese → the name (exact, prefix, any substring), former names, and the addresses in full text.
 
 The full-text index is a side table, ``people_person_fts``, one row per person keyed by the
@@ -32,8 +34,18 @@ write path; the side table keeps the registry model clean and the index rebuilda
 SQLite: the side table is an FTS5 virtual table (``tokenize='unicode61'``: with the spaces we
 insert, every character or jieba word is one token). PostgreSQL: a plain table with GIN indexes on
 ``to_tsvector('simple', …)`` of each column (phrase queries with ``<->``, prefix with ``:*``), and
-pg_trgm GIN indexes on people_person's name, current_address and name_pinyin so that the
-LIKE '%…%' lookups (pinyin contains, address fallbacks in ad-hoc queries) use an index as well.
+pg_trgm GIN indexes on people_person's name, current_address and name_pinyin so that ad-hoc
+LIKE '%…%' queries use an index as well (search itself no longer issues one).
+
+Pinyin: ``name_pinyin`` and ``name_initials`` are answered by prefix on their own indexes. A pinyin
+query that starts inside the name — the given name typed alone, "wangfang" for 李王芳 — is answered
+from a second side table, ``people_person_pinyin`` (person_id, tail): one row per syllable after the
+first, holding the pinyin from there to the end ("wangfang", "fang"), primary key (tail, person_id),
+binary / C collation, so "tail starts with q" is an index range on both databases. It replaced
+``name_pinyin LIKE '%q%'``, a scan of the registry on SQLite (654 ms at a million persons for a
+three-letter initials query; docs/performance.md); a match must now begin at a syllable, not anywhere
+("angfa" no longer finds 王芳), which is what a person typing a name means. Written with the other
+side-index rows (``index_persons``, ``rebuild_index``, the seed).
 
 Ranking: exact name (or exact pinyin/initials) first, then prefix, then any other hit; ties by name.
 """
@@ -55,6 +67,9 @@ from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin
 
 FTS_TABLE = "people_person_fts"
+PINYIN_TABLE = "people_person_pinyin"
+#: Above every character in binary (SQLite) and C-collation (PostgreSQL) order: ``q <= x < q + TOP`` is "starts with q".
+TOP = "\U0010ffff"
 
 #: Compound surnames whose reading differs from, or must be kept apart from, the common reading.
 COMPOUND_SURNAMES: dict[str, tuple[str, str]] = {
@@ -158,17 +173,11 @@ def _clean(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).split()).lower()
 
 
-def search_keys(name: str) -> tuple[str, str]:
-    """Return (pinyin, initials) for a person's name, e.g. "张三" → ("zhangsan", "zs").
-
-    Lowercase, no tones, no spaces; ü is written "v" (吕 → "lv"), as pypinyin writes it.
-    The surname is read as a surname (单 → "shan", 曾 → "zeng", 尉迟 → "yuchi").
-    Latin letters and digits in the name are kept; each Latin word adds its first letter to
-    the initials. Other characters (·, punctuation) are dropped.
-    """
+def _syllables(name: str) -> list[str]:
+    """The name's readings in order: one per Chinese character, one per Latin word (see ``search_keys``)."""
     text = _clean(name)
     if not text:
-        return "", ""
+        return []
     syllables: list[str] = []
     rest = text
     compound = COMPOUND_SURNAMES.get(text[:2]) if len(text) > 2 else None
@@ -178,20 +187,36 @@ def search_keys(name: str) -> tuple[str, str]:
     elif _is_han(text[0]) and text[0] in SURNAME_READINGS:
         syllables.append(SURNAME_READINGS[text[0]])
         rest = text[1:]
-    pinyin_parts: list[str] = list(syllables)
-    initials_parts: list[str] = [s[0] for s in syllables if s]
     # Runs of Chinese characters go through pypinyin together (phrase context helps);
     # everything else is kept as Latin words.
     for run in _RUNS.findall(rest):
         if _is_han(run[0]):
-            readings = [r.lower() for r in lazy_pinyin(run, style=Style.NORMAL, v_to_u=False)]
-            pinyin_parts.extend(readings)
-            initials_parts.extend(r[0] for r in readings if r)
+            syllables.extend(r.lower() for r in lazy_pinyin(run, style=Style.NORMAL, v_to_u=False))
         else:
-            for word in _WORD.findall(run):
-                pinyin_parts.append(word)
-                initials_parts.append(word[0])
-    return "".join(pinyin_parts), "".join(initials_parts)
+            syllables.extend(_WORD.findall(run))
+    return [s for s in syllables if s]
+
+
+def search_keys(name: str) -> tuple[str, str]:
+    """Return (pinyin, initials) for a person's name, e.g. "张三" → ("zhangsan", "zs").
+
+    Lowercase, no tones, no spaces; ü is written "v" (吕 → "lv"), as pypinyin writes it.
+    The surname is read as a surname (单 → "shan", 曾 → "zeng", 尉迟 → "yuchi").
+    Latin letters and digits in the name are kept; each Latin word adds its first letter to
+    the initials. Other characters (·, punctuation) are dropped.
+    """
+    syllables = _syllables(name)
+    return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+def pinyin_tails(name: str) -> list[str]:
+    """The name's pinyin from each syllable after the first: "李王芳" → ["wangfang", "fang"].
+
+    Stored in the side table ``people_person_pinyin`` so that a pinyin query that starts inside the
+    name (the given name, "wangfang" → 李王芳) is an index range like the full pinyin, not a scan.
+    """
+    syllables = _syllables(name)
+    return list(dict.fromkeys("".join(syllables[i:]) for i in range(1, len(syllables))))
 
 
 # --- the full-text side index ---------------------------------------------------------------------
@@ -242,20 +267,39 @@ def index_row(name: str, former_names: str, current_address: str, registered_add
     return _chars(name), _chars(former_names), " ".join(words)
 
 
-def _write_rows(using: str, rows: Sequence[tuple[int, str, str, str, str]], ids: Sequence[int]) -> None:
+@functools.lru_cache(maxsize=65_536)
+def _cached_tails(name: str) -> tuple[str, ...]:
+    return tuple(pinyin_tails(name))
+
+
+def pinyin_rows(person_id: int, name: str) -> list[tuple[int, str]]:
+    """The ``people_person_pinyin`` rows of one person: (person_id, tail)."""
+    return [(person_id, tail) for tail in _cached_tails(name)]
+
+
+PINYIN_INSERT = f"INSERT INTO {PINYIN_TABLE} (person_id, tail) VALUES (%s, %s)"
+
+
+def _write_rows(
+    using: str, rows: Sequence[tuple[int, str, str, str, str]], ids: Sequence[int], *, pinyin: bool = True
+) -> None:
     conn = connections[using]
+    key = "rowid" if conn.vendor == "sqlite" else "person_id"
     with conn.cursor() as cursor:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ", ".join(["%s"] * len(chunk))
-            key = "rowid" if conn.vendor == "sqlite" else "person_id"
             cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE {key} IN ({marks})", chunk)
+            if pinyin:
+                cursor.execute(f"DELETE FROM {PINYIN_TABLE} WHERE person_id IN ({marks})", chunk)
         values = [(pk, *index_row(name, former, current, registered)) for pk, name, former, current, registered in rows]
         if values:
-            key = "rowid" if conn.vendor == "sqlite" else "person_id"
             cursor.executemany(
                 f"INSERT INTO {FTS_TABLE} ({key}, name_chars, former_chars, words) VALUES (%s, %s, %s, %s)", values
             )
+        tails = [row for pk, name, *_rest in rows for row in pinyin_rows(pk, name)] if pinyin else []
+        if tails:
+            cursor.executemany(PINYIN_INSERT, tails)
 
 
 def index_persons(ids: Iterable[int], *, using: str = "default") -> None:
@@ -286,14 +330,17 @@ def unindex_persons(ids: Iterable[int], *, using: str = "default") -> None:
         _write_rows(using, [], id_list)
 
 
-def rebuild_index(*, using: str = "default", batch_size: int = 5000) -> int:
-    """Empty the side index and fill it from people_person (raw SQL, so migrations may call it)."""
+def rebuild_index(*, using: str = "default", batch_size: int = 5000, pinyin: bool = True) -> int:
+    """Empty the side index (and the pinyin tails, unless ``pinyin=False``: migration 0003 runs before
+    their table exists) and fill it from people_person (raw SQL, so migrations may call it)."""
     conn = connections[using]
     if not supports_index(using):
         return 0
     count = 0
     with conn.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FTS_TABLE}")
+        if pinyin:
+            cursor.execute(f"DELETE FROM {PINYIN_TABLE}")
         last = 0
         while True:
             cursor.execute(
@@ -304,7 +351,28 @@ def rebuild_index(*, using: str = "default", batch_size: int = 5000) -> int:
             batch = cursor.fetchall()
             if not batch:
                 break
-            _write_rows(using, batch, [])
+            _write_rows(using, batch, [], pinyin=pinyin)
+            last = batch[-1][0]
+            count += len(batch)
+    return count
+
+
+def rebuild_pinyin_index(*, using: str = "default", batch_size: int = 20_000) -> int:
+    """Empty ``people_person_pinyin`` and fill it from people_person's names (migration 0004)."""
+    if not supports_index(using):
+        return 0
+    count = 0
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"DELETE FROM {PINYIN_TABLE}")
+        last = 0
+        while True:
+            cursor.execute("SELECT id, name FROM people_person WHERE id > %s ORDER BY id LIMIT %s", [last, batch_size])
+            batch = cursor.fetchall()
+            if not batch:
+                break
+            tails = [row for pk, name in batch for row in pinyin_rows(pk, name)]
+            if tails:
+                cursor.executemany(PINYIN_INSERT, tails)
             last = batch[-1][0]
             count += len(batch)
     return count
@@ -378,9 +446,22 @@ def _phone_digits(q: str) -> str | None:
     return text if text.isdigit() and 4 <= len(text) <= 12 else None
 
 
-def _prefix(field: str, value: str) -> Q:
-    """``field`` starts with ``value`` as an index range (LIKE 'x%' cannot use an index on SQLite)."""
-    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff"})
+def _prefix(field: str, value: str, vendor: str) -> Q:
+    """``field`` starts with ``value``, answered from the field's index.
+
+    SQLite: the range ``value <= field < value + TOP`` (its LIKE is case-insensitive and cannot use the
+    binary index). PostgreSQL: ``startswith`` (LIKE 'value%'), which uses the ``varchar_pattern_ops``
+    index Django adds to every indexed CharField whatever the database's collation; a range would
+    depend on the collation.
+    """
+    if vendor == "postgresql":
+        return Q(**{f"{field}__startswith": value})
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + TOP})
+
+
+def _pinyin_tail_sql(q: str) -> RawSQL:
+    """Ids whose name's pinyin, from some syllable after the first, starts with ``q`` (an index range)."""
+    return RawSQL(f"SELECT person_id FROM {PINYIN_TABLE} WHERE tail >= %s AND tail < %s", [q, q + TOP])
 
 
 def search_persons(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
@@ -409,19 +490,23 @@ def search_persons(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
 
     letters = text.lower().replace(" ", "")
     if _LETTERS.fullmatch(letters):
-        condition = _prefix("name_initials", letters) | _prefix("name_pinyin", letters)
-        if len(letters) >= 3:
-            condition |= Q(name_pinyin__contains=letters)
+        starts = _prefix("name_initials", letters, vendor) | _prefix("name_pinyin", letters, vendor)
+        condition = starts
+        if len(letters) >= 3:  # the given name's pinyin ("wangfang" → 李王芳), from the side table
+            if supports_index(queryset.db):
+                condition |= Q(pk__in=_pinyin_tail_sql(letters))
+            else:
+                condition |= Q(name_pinyin__contains=letters)
         rank = Case(
             When(Q(name_initials=letters) | Q(name_pinyin=letters), then=Value(0)),
-            When(_prefix("name_initials", letters) | _prefix("name_pinyin", letters), then=Value(1)),
+            When(starts, then=Value(1)),
             default=Value(2),
             output_field=IntegerField(),
         )
         return queryset.filter(condition).annotate(search_rank=rank).order_by("search_rank", "name", "pk")
 
     compact = text.replace(" ", "")
-    condition = Q(name=compact) | _prefix("name", compact)
+    condition = Q(name=compact) | _prefix("name", compact, vendor)
     if supports_index(queryset.db):
         name_sql = _name_contains_sql(compact, vendor=vendor)
         words_sql = _words_sql(text, vendor=vendor)
@@ -438,7 +523,7 @@ def search_persons(queryset: QuerySet[Any], q: str) -> QuerySet[Any]:
         )
     rank = Case(
         When(name=compact, then=Value(0)),
-        When(_prefix("name", compact), then=Value(1)),
+        When(_prefix("name", compact, vendor), then=Value(1)),
         When(Q(name__contains=compact), then=Value(2)),
         default=Value(3),
         output_field=IntegerField(),

@@ -201,17 +201,20 @@ def test_linli_seed_without_people_and_if_empty_adds_them_later(db: Any) -> None
 def test_the_search_index_written_with_the_persons_is_what_rebuild_index_writes(people: PeopleReport) -> None:
     from django.db import connection
 
-    from linli.people.search import FTS_TABLE, rebuild_index, search_persons
+    from linli.people.search import FTS_TABLE, PINYIN_TABLE, rebuild_index, search_persons
 
     key = "rowid" if connection.vendor == "sqlite" else "person_id"
 
     def rows() -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {key}, name_chars, former_chars, words FROM {FTS_TABLE} ORDER BY {key}")
-            return cursor.fetchall()
+            index = cursor.fetchall()
+            cursor.execute(f"SELECT person_id, tail FROM {PINYIN_TABLE} ORDER BY person_id, tail")
+            return [*index, *cursor.fetchall()]
 
     written = rows()
-    assert len(written) == Person.objects.count()
+    assert len([row for row in written if len(row) == 4]) == Person.objects.count()
+    assert len(written) > Person.objects.count()  # and the pinyin tails
     rebuild_index()
     assert rows() == written
     person = Person.objects.filter(name__regex=r"^..$").first()
