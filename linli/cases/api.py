@@ -267,7 +267,8 @@ def _make_transition(verb: str, transition: Transition) -> Callable[..., Respons
         request=transition.form,
         responses={200: s.CaseDetailSerializer, 400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
     )
-    return drf_action(detail=True, methods=["post"], url_path=verb, url_name=verb.replace("_", "-"))(schema(handler))
+    action = drf_action(detail=True, methods=["post"], url_path=verb, url_name=verb.replace("_", "-"))(handler)
+    return schema(action)  # outermost, as the decorators are stacked on a method
 
 
 # --- viewsets --------------------------------------------------------------------------------------

@@ -357,3 +357,14 @@ def test_progress_takes_photos_and_the_detail_lists_their_metadata(city: TestCit
     data = ok(response)
     assert [(a["width"], a["height"]) for a in data["attachments"]] == [(40, 30)]
     assert data["attachments"][0]["step"] == data["steps"][-1]["id"]
+
+
+def test_the_openapi_schema_lists_the_case_routes(db: Any) -> None:
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {"/api/v1/cases/", "/api/v1/cases/{id}/", "/api/v1/case-categories/"} <= set(paths)
+    for verb in RULES:
+        operation = paths[f"/api/v1/cases/{{id}}/{verb}/"]["post"]
+        assert set(operation["responses"]) >= {"200", "400", "403", "404", "409"}, verb
+        assert operation["summary"] == str(RULES[verb].label)
