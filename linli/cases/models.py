@@ -198,6 +198,9 @@ class Case(models.Model):
     handled_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
     closed_on_time = models.BooleanField(_("按期结案"), null=True, blank=True)
+    handling_hours = models.FloatField(
+        _("处置用时（工作小时）"), null=True, blank=True, help_text=_("派遣到最后一次反馈的工作时间，反馈时写入")
+    )
     is_overdue = models.BooleanField(_("已超期"), default=False)
     overdue_since = models.DateTimeField(_("超期时间"), null=True, blank=True)
     warned_at = models.DateTimeField(_("预警时间"), null=True, blank=True)

@@ -55,7 +55,7 @@ from linli.core import audit
 from linli.core.actions import ActionError, action, require
 from linli.core.masking import mask_phone
 from linli.core.scope import ensure_in_scope, get_visible_or_404
-from linli.core.worktime import add_working_time
+from linli.core.worktime import add_working_time, working_seconds_between
 from linli.places import geo
 from linli.places.choices import RegionKind
 from linli.places.models import Building, House, Region
@@ -248,14 +248,27 @@ def _holder_label(region: Region, department: Department | None) -> str:
     return f"{region.name}·{department}" if department is not None else region.name
 
 
+def lock_case_row(pk: int) -> None:
+    """Lock one case row for this transaction, with a bare query (no join, no DISTINCT).
+
+    On PostgreSQL a ``FOR UPDATE`` over a join re-checks a row that another transaction changed against
+    the joined rows it read first: a case whose holder changed meanwhile would drop out (a 404 instead of
+    the "changed" 409), and department staff's visibility (``DISTINCT``) cannot be locked at all. So the
+    row is locked alone, then read in full — READ COMMITTED reads the latest committed version."""
+    list(Case.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+
+
 def _lock(actor: Any, case: Case) -> Case:
-    """The case row, locked for this transaction, as the actor may see it (404 otherwise)."""
+    """The case row, locked for this transaction, if the actor may see it (404 otherwise).
+
+    Visibility is checked first and the lock taken by primary key: department staff's ``visible_to``
+    is DISTINCT, which PostgreSQL refuses to combine with FOR UPDATE."""
+    if actor is not None:  # None is the system (scheduled deadline rules)
+        get_visible_or_404(Case.objects.only("pk"), actor, pk=case.pk)
     queryset = Case.objects.select_related("holder_region", "dispatcher_region", "category").select_for_update(
         of=("self",)
     )
-    if actor is None:  # the system (scheduled deadline rules)
-        return queryset.get(pk=case.pk)
-    return get_visible_or_404(queryset, actor, pk=case.pk)
+    return queryset.get(pk=case.pk)
 
 
 def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> Case:
@@ -686,6 +699,8 @@ def report_back(
     case.holder_department = None
     case.status = S.HANDLED
     case.handled_at = at
+    assert case.dispatched_at is not None
+    case.handling_hours = working_seconds_between(case.dispatched_at, at) / 3600
     case.deadline = stage_deadline(at, case.category.verify_hours)
     step = _finish(actor, case, "report_back", at, note=note)
     if photos:
@@ -825,6 +840,7 @@ def self_handle_case(
     case.status = S.CLOSED
     case.self_handled = True
     case.handled_at = at
+    case.handling_hours = 0.0
     case.closed_at = at
     case.due_at = case.due_at or at
     case.closed_on_time = True
