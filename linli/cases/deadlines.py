@@ -225,6 +225,9 @@ def _escalate_overdue(now: datetime, batch: int, result: SweepResult) -> None:
                 logger.info("deadline sweep: %s not escalated: %s", row["number"], refused.message)
                 result.skipped += 1
                 continue
+            except Case.DoesNotExist:  # deleted since we read it
+                result.skipped += 1
+                continue
             result.escalated += 1
             if len(result.escalated_numbers) < MAX_LISTED:
                 result.escalated_numbers.append(row["number"])

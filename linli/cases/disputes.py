@@ -86,9 +86,8 @@ def scale_for(people_involved: int) -> str:
 
 def _lock(actor: Any, case: Case, statuses: frozenset[str], what: Any) -> Case:
     require(actor is not None and actor.has_capability(Capability.HANDLE_CASES), _("您的角色不能办理事件。"))
-    queryset = Case.objects.select_related("category", "holder_region", "dispatcher_region").select_for_update(
-        of=("self",)
-    )
+    workflow.lock_case_row(case.pk)  # the bare row: see its docstring for PostgreSQL
+    queryset = Case.objects.select_related("category", "holder_region", "dispatcher_region")
     fresh = get_visible_or_404(queryset, actor, pk=case.pk)
     if not is_dispute(fresh):
         raise ActionError(

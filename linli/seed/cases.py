@@ -120,16 +120,16 @@ RESIDENT_HOURS = (1, 0.5, 0.3, 0.3, 0.3, 0.5, 1, 3, 6, 8, 8, 7, 5, 5, 6, 6, 6, 5
 # Path probabilities (of the cases that are not self-handled, unless said otherwise).
 P_REJECT = 0.045
 P_DUPLICATE = 0.02  # a second report of the same problem at the same place, merged when the first is open
-P_ESCALATE_REGISTERED = 0.045  # community passes a registered case to the subdistrict
+P_ESCALATE_REGISTERED = 0.06  # community passes a registered case to the subdistrict
 P_WHISTLE_AFTER_ESCALATION = 0.45  # of those: the subdistrict whistles departments
 P_COMMUNITY_CALL = 0.004  # 社区呼叫: the community whistles on its own case
-P_ESCALATE_HANDLING = 0.05  # the grid or community handler passes the case up while handling
+P_ESCALATE_HANDLING = 0.07  # the grid or community handler passes the case up while handling
 P_RETURN = 0.02  # of department dispatches: wrong department, returned
 P_EXTENSION = 0.045
 P_EXTENSION_APPROVED = 0.85
 P_REWORK = 0.045
-P_LATE = 0.022  # handled after due_at (closed late)
-P_STUCK = 0.006  # handling drags for months: open and overdue at "now" when recent
+P_LATE = 0.008  # handled after due_at (closed late)
+P_STUCK = 0.01  # handling drags for months: open and overdue at "now" when recent
 P_SUPERVISE = 0.015
 P_PROGRESS = 0.15
 P_RATED = 0.60
@@ -216,6 +216,10 @@ class Clock:
             rest -= period_end - period_start
         raise AssertionError("unreachable: rest never exceeds a working day")
 
+    def between(self, start: Minute, end: Minute) -> int:
+        """Working minutes from ``start`` to ``end`` (``worktime.working_seconds_between`` / 60)."""
+        return self._worked(end) - self._worked(start)
+
     def add_hours(self, start: Minute, hours: float) -> Minute:
         minutes = hours * 60
         if minutes == int(minutes):
@@ -238,7 +242,7 @@ class CasesReport:
 
 # fmt: off
 # The columns each row tuple supplies, in order (the writer fills any other field with its default).
-CASE_FIELDS = (
+CASE_FIELDS: tuple[str, ...] = (
     "id", "number", "region", "region_path", "source", "category", "title", "description", "priority",
     "building", "house", "lat", "lng", "address", "reporter_user", "reporter_person", "contact_name",
     "contact_phone", "status", "holder_region", "holder_department", "dispatcher_region", "handler_region",
@@ -260,6 +264,9 @@ EXTENSION_FIELDS = (
     "id", "case", "hours", "reason", "status", "requested_by", "requested_at", "decided_by", "decided_at",
 )
 # fmt: on
+HANDLING_HOURS = any(f.name == "handling_hours" for f in Case._meta.concrete_fields)
+if HANDLING_HOURS:
+    CASE_FIELDS += ("handling_hours",)
 
 
 class CasesWriter(BulkWriter):
@@ -383,6 +390,7 @@ class _Case:
     handled_at: Minute | None = None
     closed_at: Minute | None = None
     closed_on_time: bool | None = None
+    handling_hours: float | None = None
     self_handled: bool = False
     escalation_count: int = 0
     supervised: bool = False
@@ -630,6 +638,7 @@ class Simulator:
         actor = self.holder_actor(c)
         c.holder, c.holder_dept = c.dispatcher, None
         c.status, c.handled_at = S.HANDLED, at
+        c.handling_hours = self.clock.between(c.dispatched_at or at, at) / 60
         c.deadline = self.clock.add_hours(at, c.category.verify)
         note = self.rng.choice(texts.RESULTS.get(c.category.major, texts.GENERIC_RESULTS))
         self.finish(c, "report_back", at, before, actor, note)
@@ -681,6 +690,7 @@ class Simulator:
         before = self.begin(c, at)
         c.status, c.self_handled = S.CLOSED, True
         c.handled_at = c.closed_at = at
+        c.handling_hours = 0.0
         c.due_at = c.due_at or at
         c.closed_on_time, c.deadline = True, None
         self.finish(c, "self_handle", at, before, c.reporter, self.rng.choice(texts.SELF_HANDLED))
@@ -746,7 +756,11 @@ class Simulator:
         """吹哨, then each summoned department checks in (some late) and reports its part; returns when done."""
         rng = self.rng
         before = self.begin(c, at)
-        kind = rng.choices(_WHISTLE_CHOICES[0], cum_weights=_WHISTLE_CHOICES[1])[0]
+        limit = c.category.handle
+        if limit <= 14:  # a case due within two days is whistled as hard or emergency: the check-in must be quick
+            kind = WhistleKind.EMERGENCY.value if limit <= 2 or rng.random() < 0.4 else WhistleKind.HARD.value
+        else:
+            kind = rng.choices(_WHISTLE_CHOICES[0], cum_weights=_WHISTLE_CHOICES[1])[0]
         wanted = [c.category.department] if c.category.department else []
         wanted += rng.sample(self.whistle_pool, k=rng.choice((1, 1, 2)))
         chosen = list(dict.fromkeys(d for d in wanted if d is not None))[:3]
@@ -781,8 +795,8 @@ class Simulator:
                 minutes = rng.randint(31, 120) if late else rng.randint(8, 29)
                 arrived = at + minutes
             else:
-                limit = workflow.CHECK_IN_LIMIT[kind][1]
-                arrived = self.work(at, limit * (rng.uniform(1.1, 3) if late else rng.uniform(0.1, 0.9)))
+                check_in = workflow.CHECK_IN_LIMIT[kind][1]
+                arrived = self.work(at, check_in * (rng.uniform(1.1, 2) if late else rng.uniform(0.1, 0.9)))
             arrived = max(arrived, latest)
             before = self.begin(c, arrived)
             actor = self.department_user.get(department)
@@ -790,7 +804,7 @@ class Simulator:
             self.finish(c, "check_in", arrived, before, actor, "", department)
             latest = arrived
         for department, row in summonses:
-            reported = self.work(latest, rng.uniform(1, 14))
+            reported = self.work(latest, min(limit * 0.15, 14) * rng.uniform(0.2, 1))
             before = self.begin(c, reported)
             report = rng.choice(texts.PART_REPORTS)
             row[8], row[9] = self.db(reported), report
@@ -827,10 +841,10 @@ class Simulator:
             and self.region_kind[c.holder] in (RegionKind.GRID, RegionKind.COMMUNITY)
             and rng.random() < P_ESCALATE_HANDLING
         ):
-            t = self.work(t, rng.uniform(0.5, 7))
+            t = self.work(t, min(limit * 0.3, 7) * rng.uniform(0.1, 1))
             self.escalate(c, t)
             self.paths["escalated"] += 1
-            if self.region_kind[c.holder] in (RegionKind.SUBDISTRICT, RegionKind.COMMUNITY) and rng.random() < 0.2:
+            if self.region_kind[c.holder] in (RegionKind.SUBDISTRICT, RegionKind.COMMUNITY) and rng.random() < 0.12:
                 t = self.whistle(c, self.work(t, rng.uniform(0.2, 3)))
                 self.paths["whistled"] += 1
         if rng.random() < P_PROGRESS:
@@ -840,7 +854,7 @@ class Simulator:
             t = self.extension(c, self.work(t, min(limit * 0.5, 21) * rng.uniform(0.2, 1)))
             self.paths["extension"] += 1
         if rng.random() < P_SUPERVISE or (late and rng.random() < 0.5):
-            t = self.work(t, rng.uniform(1, 14))
+            t = self.work(t, min(limit * 0.5, 14) * rng.uniform(0.1, 1))
             self.supervise(c, t)
             self.paths["supervised"] += 1
         done = max(done, self.work(t, rng.uniform(0.2, 3)))
@@ -864,7 +878,7 @@ class Simulator:
             self.rework(c, t)
             self.paths["rework"] += 1
             t = self.work(t, min(category.handle, 14) * rng.uniform(0.1, 0.5))
-            if c.due_at is not None and t > c.due_at and rng.random() < 0.85:
+            if c.due_at is not None and t > c.due_at and rng.random() < 0.9:
                 t = max(c.due_at, c.last)
             self.report_back(c, t)
         t = self.work(t, category.verify * rng.uniform(0.05, 0.9))
@@ -1010,6 +1024,7 @@ class Simulator:
                 overdue_since is not None, db(overdue_since), None, c.self_handled, c.escalation_count,
                 c.supervised, c.extension_count, c.rework_count, c.return_count, c.reopen_count, c.rating,
                 c.rating_comment, db(c.rated_at), c.contacted, c.solved, c.merged_into, c.version, db(c.last),
+                *((c.handling_hours,) if HANDLING_HOURS else ()),
             ),
         )  # fmt: skip
         for row in c.whistles:
