@@ -265,10 +265,8 @@ def _lock(actor: Any, case: Case) -> Case:
     is DISTINCT, which PostgreSQL refuses to combine with FOR UPDATE."""
     if actor is not None:  # None is the system (scheduled deadline rules)
         get_visible_or_404(Case.objects.only("pk"), actor, pk=case.pk)
-    queryset = Case.objects.select_related("holder_region", "dispatcher_region", "category").select_for_update(
-        of=("self",)
-    )
-    return queryset.get(pk=case.pk)
+    lock_case_row(case.pk)  # not FOR UPDATE over the joins below: see lock_case_row
+    return Case.objects.select_related("holder_region", "dispatcher_region", "category").get(pk=case.pk)
 
 
 def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> Case:
