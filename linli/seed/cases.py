@@ -242,7 +242,7 @@ class CasesReport:
 
 # fmt: off
 # The columns each row tuple supplies, in order (the writer fills any other field with its default).
-CASE_FIELDS: tuple[str, ...] = (
+CASE_FIELDS = (
     "id", "number", "region", "region_path", "source", "category", "title", "description", "priority",
     "building", "house", "lat", "lng", "address", "reporter_user", "reporter_person", "contact_name",
     "contact_phone", "status", "holder_region", "holder_department", "dispatcher_region", "handler_region",
@@ -250,6 +250,7 @@ CASE_FIELDS: tuple[str, ...] = (
     "handled_at", "closed_at", "closed_on_time", "is_overdue", "overdue_since", "warned_at", "self_handled",
     "escalation_count", "supervised", "extension_count", "rework_count", "return_count", "reopen_count",
     "rating", "rating_comment", "rated_at", "contacted", "solved", "merged_into", "version", "updated_at",
+    "handling_hours",
 )
 STEP_FIELDS = (
     "id", "case", "verb", "actor", "status_before", "status_after", "holder_before", "holder_after",
@@ -264,9 +265,6 @@ EXTENSION_FIELDS = (
     "id", "case", "hours", "reason", "status", "requested_by", "requested_at", "decided_by", "decided_at",
 )
 # fmt: on
-HANDLING_HOURS = any(f.name == "handling_hours" for f in Case._meta.concrete_fields)
-if HANDLING_HOURS:
-    CASE_FIELDS += ("handling_hours",)
 
 
 class CasesWriter(BulkWriter):
@@ -1024,7 +1022,7 @@ class Simulator:
                 overdue_since is not None, db(overdue_since), None, c.self_handled, c.escalation_count,
                 c.supervised, c.extension_count, c.rework_count, c.return_count, c.reopen_count, c.rating,
                 c.rating_comment, db(c.rated_at), c.contacted, c.solved, c.merged_into, c.version, db(c.last),
-                *((c.handling_hours,) if HANDLING_HOURS else ()),
+                c.handling_hours,
             ),
         )  # fmt: skip
         for row in c.whistles:

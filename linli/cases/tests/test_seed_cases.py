@@ -27,7 +27,7 @@ from linli.cases.choices import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus
 from linli.cases.models import Case, CaseCounter, Category, Step, Summons
 from linli.core.models import AuditEvent
 from linli.core.testing import TEST_PASSWORD, TestCity
-from linli.core.worktime import add_working_time
+from linli.core.worktime import add_working_time, working_seconds_between
 from linli.places.choices import RegionKind
 from linli.places.models import Region
 from linli.seed.cases import CasesReport, Clock, _minute_of, _moment, seed_cases
@@ -90,6 +90,12 @@ def test_closed_cases_close_after_their_report_and_on_time_means_handled_before_
         assert case.closed_at is not None and case.closed_at >= case.reported_at
         assert case.handled_at is not None and case.due_at is not None
         assert case.closed_on_time == (case.handled_at <= case.due_at), case.number
+        if case.self_handled:
+            assert case.handling_hours == 0.0
+        else:  # as report_back writes it: working time from the (last) dispatch
+            assert case.dispatched_at is not None and case.handling_hours is not None
+            expected = working_seconds_between(case.dispatched_at, case.handled_at) / 3600
+            assert case.handling_hours == pytest.approx(expected), case.number
         if case.rating and not case.reopen_count:  # a reopened case keeps its first rating
             assert case.rated_at is not None and case.rated_at >= case.closed_at
             assert case.solved == (case.rating != "unsatisfied")
