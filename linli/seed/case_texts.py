@@ -220,3 +220,24 @@ def fill(template: str, rng: random.Random) -> str:
     return template.format(
         shop=rng.choice(SHOPS), n=rng.randint(3, 12), floor=rng.randint(2, 18), unit=rng.randint(1, 3)
     )
+
+
+# Disputes (矛盾纠纷): what the parties agreed, and what the follow-up visit found.
+AGREEMENTS: dict[str, tuple[str, ...]] = {
+    "L0201": (
+        "楼上住户承担维修费用，三日内请人修复防水层并赔偿楼下损失。",
+        "双方约定晚十点后不再产生噪音，楼上铺设地垫。",
+        "养犬人承诺出门拴绳、及时清理粪便，并向邻居道歉。",
+    ),
+    "L0202": ("子女轮流照料老人，每月按时支付赡养费。", "双方同意冷静处理家庭矛盾，由社区网格员定期回访。"),
+    "L0203": ("物业公司整改服务问题，业主补交物业费。", "维修资金按户分摊，物业公司公示使用明细。"),
+    "L0204": ("用工单位分两期结清拖欠工资。", "包工头签字确认欠款，承诺月底前付清。"),
+    "L0205": ("按补偿方案补足差额，村民同意签订协议。",),
+}
+FOLLOW_UP_RESULTS = (
+    "双方均已履行协议，关系缓和。",
+    "已按协议付款，当事人表示满意。",
+    "回访时未再发生纠纷。",
+    "协议部分履行，将继续跟踪。",
+)
+MEDIATORS = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"

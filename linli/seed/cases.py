@@ -31,6 +31,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import accumulate
 from types import SimpleNamespace
 from typing import Any
@@ -43,8 +44,20 @@ from tqdm import tqdm
 from linli.accounts.models import Assignment, Department
 from linli.accounts.roles import Role
 from linli.cases import workflow
-from linli.cases.choices import CaseStatus, ExtensionStatus, HandlingLevel, Priority, Rating, Source, WhistleKind
-from linli.cases.models import Case, CaseCounter, Category, Extension, Step, Summons, Whistle
+from linli.cases.choices import (
+    CaseStatus,
+    DisputeScale,
+    ExtensionStatus,
+    HandlingLevel,
+    MediationMethod,
+    PartyRole,
+    Priority,
+    Rating,
+    Source,
+    WhistleKind,
+)
+from linli.cases.disputes import scale_for
+from linli.cases.models import Case, CaseCounter, CaseParty, Category, Dispute, Extension, Step, Summons, Whistle
 from linli.core import audit
 from linli.core.worktime import LOCAL_TZ, WORKING_PERIODS, add_working_time, is_workday
 from linli.places.choices import RegionKind
@@ -264,17 +277,24 @@ SUMMONS_FIELDS = (
 EXTENSION_FIELDS = (
     "id", "case", "hours", "reason", "status", "requested_by", "requested_at", "decided_by", "decided_at",
 )
+DISPUTE_FIELDS = (
+    "id", "case", "scale", "people_involved", "amount", "mediating_org", "method", "mediator", "agreement",
+    "success", "follow_up_on", "follow_up_result",
+)
+PARTY_FIELDS = ("id", "case", "person", "name", "role", "phone")
 # fmt: on
 
 
 class CasesWriter(BulkWriter):
-    ORDER = (Case, Step, Whistle, Summons, Extension)
+    ORDER = (Case, Step, Whistle, Summons, Extension, Dispute, CaseParty)
     ROW_FIELDS = {
         Case: CASE_FIELDS,
         Step: STEP_FIELDS,
         Whistle: WHISTLE_FIELDS,
         Summons: SUMMONS_FIELDS,
         Extension: EXTENSION_FIELDS,
+        Dispute: DISPUTE_FIELDS,
+        CaseParty: PARTY_FIELDS,
     }
 
     def __init__(self, batch_rows: int = 20_000) -> None:
@@ -407,6 +427,8 @@ class _Case:
     summonses: list[list[Any]] = field(default_factory=list)
     extensions: list[list[Any]] = field(default_factory=list)
     whistles: list[tuple[Any, ...]] = field(default_factory=list)
+    dispute: list[Any] | None = None  # the Dispute row of a dispute case, once recorded
+    parties: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class Simulator:
@@ -527,6 +549,7 @@ class Simulator:
             for g in self.grids
         }
         self.surnames = surnames
+        self.given = given
 
     # -- time ------------------------------------------------------------------------------------
 
@@ -810,6 +833,61 @@ class Simulator:
             latest = reported
         return latest
 
+    # -- disputes (linli.cases.disputes: record_dispute, record_mediation, record_follow_up) -----------
+
+    def person_name(self) -> str:
+        rng = self.rng
+        return rng.choice(self.surnames) + "".join(rng.choices(self.given, k=rng.choice((1, 2))))
+
+    def record_dispute(self, c: _Case, at: Minute) -> None:
+        before = self.begin(c, at)
+        rng = self.rng
+        code = c.category.code
+        if code == "L0204":
+            people = rng.randint(3, 25)
+        elif code == "L0205":
+            people = rng.randint(2, 30)
+        else:
+            people = rng.choices((2, 3, 4, 6), weights=(80, 10, 6, 4))[0]
+        scale = scale_for(people)
+        amount = None
+        if code in ("L0201", "L0203", "L0204", "L0205") and rng.random() < 0.7:
+            amount = Decimal(rng.randint(5, 2000) * (100 if code in ("L0204", "L0205") else 10))
+        names = [self.person_name() for _ in range(2)]
+        for name, role in zip(names, (PartyRole.APPLICANT.value, PartyRole.RESPONDENT.value), strict=True):
+            phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" if rng.random() < 0.8 else ""
+            c.parties.append((self.writer.new_id(CaseParty), c.id, None, name, role, phone))
+        c.dispute = [self.writer.new_id(Dispute), c.id, scale, people, amount, "", "", "", "", None, None, ""]
+        note = f"{DisputeScale(scale).label}，涉及 {people} 人；当事人：{names[0]}（申请方）、{names[1]}（被申请方）"
+        self.finish(c, "dispute", at, before, self.holder_actor(c), note)
+
+    def record_mediation(self, c: _Case, at: Minute) -> None:
+        before = self.begin(c, at)
+        assert c.dispute is not None
+        rng = self.rng
+        method = rng.choices(_METHODS, weights=(80, 10, 6, 4))[0]
+        org = f"{self.region_name[c.grid.community]}人民调解委员会"
+        if method == MediationMethod.INDUSTRY:
+            org = "物业纠纷调解委员会" if c.category.code == "L0203" else "劳动争议调解中心"
+        mediator = self.person_name()
+        success = rng.random() < 0.88
+        agreement = rng.choice(texts.AGREEMENTS.get(c.category.code, ("双方达成和解。",))) if success else ""
+        follow_up_on = datetime.date.fromordinal(EPOCH + at // 1440 + rng.randint(7, 30))
+        c.dispute[5:10] = [org, method, mediator, agreement, success]
+        c.dispute[10] = follow_up_on if not self.sqlite else follow_up_on.isoformat()
+        outcome = "调解成功" if success else "调解未成功"
+        note = f"{MediationMethod(method).label} · {org} · {mediator}：{outcome}" + (
+            f"。{agreement}" if agreement else ""
+        )
+        self.finish(c, "mediation", at, before, self.holder_actor(c), note)
+
+    def record_follow_up(self, c: _Case, at: Minute) -> None:
+        before = self.begin(c, at)
+        assert c.dispute is not None
+        result = self.rng.choice(texts.FOLLOW_UP_RESULTS)
+        c.dispute[11] = result
+        self.finish(c, "follow_up", at, before, self.actor_for(c.grid.community), result)
+
     # -- one case from report to wherever "now" finds it ------------------------------------------
 
     def report(self, c: _Case) -> None:
@@ -869,7 +947,13 @@ class Simulator:
             self.paths["returned"] += 1
             t = self.work(t, category.dispatch * rng.uniform(0.1, 0.9))
             self.dispatch(c, t, c.holder, None)
+        dispute = category.kind == "dispute" and c.dispute is None
+        if dispute:
+            t = self.work(t, min(category.handle * 0.2, 7) * rng.uniform(0.1, 1))
+            self.record_dispute(c, t)
         t = self.handle(c, t)
+        if dispute:
+            self.record_mediation(c, t)
         self.report_back(c, t)
         if rng.random() < P_REWORK:
             t = self.work(t, category.verify * rng.uniform(0.1, 0.9))
@@ -930,6 +1014,8 @@ class Simulator:
             self.paths["whistled"] += 1
         self.after_dispatch(c, t)
         self.maybe_rate(c)
+        if c.dispute is not None and c.dispute[9] is not None and rng.random() < 0.5:
+            self.record_follow_up(c, self.days(c.last, 5, 30))
         if c.rating == Rating.UNSATISFIED and rng.random() < P_REOPEN_UNSATISFIED:
             self.reopen(c, self.days(c.last, 0.5, 3))
             self.paths["reopened"] += 1
@@ -1031,6 +1117,10 @@ class Simulator:
             self.writer.add(Summons, tuple(summons))
         for extension in c.extensions:
             self.writer.add(Extension, tuple(extension))
+        if c.dispute is not None:
+            self.writer.add(Dispute, tuple(c.dispute))
+            for party in c.parties:
+                self.writer.add(CaseParty, party)
         self.statuses[c.status] += 1
         if overdue_since is not None:
             self.paths["open_overdue" if open_ else "closed_late"] += 1
@@ -1038,6 +1128,10 @@ class Simulator:
             self.originals[c.key] = (c.id, c.number, c.closed_at if c.status == S.CLOSED else None)
 
 
+_METHODS = [
+    m.value
+    for m in (MediationMethod.PEOPLE, MediationMethod.INDUSTRY, MediationMethod.LAWYER, MediationMethod.JUDICIAL)
+]
 _OPEN = frozenset((S.REPORTED, S.ACCEPTED, S.REGISTERED, S.HANDLING, S.HANDLED, S.VERIFIED))
 _RATING_CHOICES = ([r for r, _w in RATINGS], list(accumulate(w for _r, w in RATINGS)))
 _WHISTLE_CHOICES = ([k for k, _w in WHISTLE_KINDS], list(accumulate(w for _k, w in WHISTLE_KINDS)))
@@ -1138,6 +1232,8 @@ def seed_cases(
             "whistles": writer.counts[Whistle],
             "summonses": writer.counts[Summons],
             "extensions": writer.counts[Extension],
+            "disputes": writer.counts[Dispute],
+            "parties": writer.counts[CaseParty],
         }
         audit.record(
             None,

@@ -24,7 +24,8 @@ from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
 from linli.cases import workflow
 from linli.cases.choices import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus
-from linli.cases.models import Case, CaseCounter, Category, Step, Summons
+from linli.cases.disputes import scale_for
+from linli.cases.models import Case, CaseCounter, Category, Dispute, Step, Summons
 from linli.core.models import AuditEvent
 from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.core.worktime import add_working_time, working_seconds_between
@@ -151,6 +152,17 @@ def test_the_mix_has_the_paths_of_a_real_district(seeded: CasesReport) -> None:
     for summons in Summons.objects.exclude(checked_in_at=None):
         assert summons.late == (summons.checked_in_at > summons.check_in_deadline)  # type: ignore[operator]
     assert AuditEvent.objects.filter(verb="seed", object_type="cases.case").count() == 1
+    disputes = Case.objects.filter(category__kind="dispute", dispatched_at__isnull=False)
+    assert disputes.exists()
+    for case in disputes.prefetch_related("parties"):  # 登记纠纷情况 right after dispatch
+        dispute = Dispute.objects.filter(case=case).first()
+        if dispute is None:
+            assert case.steps.order_by("-created_at", "-id")[0].verb == "dispatch"  # "now" came first
+            continue
+        assert dispute.scale == scale_for(dispute.people_involved)
+        assert len(case.parties.all()) == 2
+        if case.status == CaseStatus.CLOSED:
+            assert dispute.success is not None and case.steps.filter(verb="mediation").exists()
 
 
 def holder(case: Case) -> User:
