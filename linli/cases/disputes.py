@@ -23,7 +23,6 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from linli.accounts.roles import Capability
 from linli.cases import workflow
@@ -47,11 +46,7 @@ __all__ = [
 ]
 
 # The timeline's labels of the three steps (their verbs are not transitions in workflow.RULES).
-STEP_LABELS: dict[str, Any] = {
-    "dispute": gettext_lazy("登记纠纷情况"),
-    "mediation": gettext_lazy("调解"),
-    "follow_up": gettext_lazy("纠纷回访"),
-}
+STEP_LABELS: dict[str, Any] = {verb: workflow.NOTE_STEP_LABELS[verb] for verb in ("dispute", "mediation", "follow_up")}
 MAX_PARTIES = 50
 MAX_AMOUNT = Decimal("999999999999.99")  # the column holds 14 digits, 2 after the point
 RECORD_STATUSES = frozenset(OPEN_STATUSES)

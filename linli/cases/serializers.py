@@ -17,7 +17,7 @@ from rest_framework import serializers
 from linli.accounts.models import Department
 from linli.cases.choices import CaseStatus, Priority, Rating, Source, WhistleKind
 from linli.cases.models import Attachment, Case, Category, Extension, Step, Summons, Whistle
-from linli.cases.workflow import MAX_EXTENSION_HOURS, RULES, allowed_verbs
+from linli.cases.workflow import MAX_EXTENSION_HOURS, RULES, allowed_verbs, verb_label
 from linli.core.api import ReadFiltersSerializer
 from linli.core.masking import mask_phone
 from linli.places.models import Building, House, Region
@@ -25,13 +25,6 @@ from linli.places.models import Building, House, Region
 NOT_VISIBLE = _("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
 NO_CATEGORY = _("分类“%(code)s”不存在。")
 NO_DEPARTMENT = _("部门“%(code)s”不存在。")
-REPORT_LABEL = _("上报")
-
-
-def verb_label(verb: str) -> str:
-    """The Chinese label of a step's verb (``report`` is the first step, not a transition)."""
-    rule = RULES.get(verb)
-    return str(rule.label) if rule is not None else str(REPORT_LABEL) if verb == "report" else verb
 
 
 def leaf_category(code: str) -> Category:

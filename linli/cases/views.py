@@ -385,13 +385,6 @@ PRIMARY_VERBS = frozenset(
 )
 
 
-def verb_label(verb: str) -> str:
-    if verb == "report":
-        return _("上报")
-    rule = wf.RULES.get(verb)
-    return str(rule.label) if rule is not None else verb
-
-
 def dispatch_targets(case: Case) -> tuple[list[tuple[str, str]], str]:
     """The levels of the dispatcher's subtree that contain the place, then the departments; and the routed one."""
     holder = case.holder_region
@@ -470,7 +463,7 @@ def _render_case(
         buttons.append(
             {
                 "verb": verb,
-                "label": verb_label(verb),
+                "label": wf.verb_label(verb),
                 "form": form,
                 "primary": verb in PRIMARY_VERBS,
                 "open": verb == open_verb,
@@ -481,7 +474,7 @@ def _render_case(
     for summons in case.summonses.all():
         summonses_by_whistle.setdefault(summons.whistle_id, []).append(summons)
     whistles = [(w, summonses_by_whistle.get(w.pk, [])) for w in case.whistles.all()]
-    steps = [(step, verb_label(step.verb)) for step in case.steps.all()]
+    steps = [(step, wf.verb_label(step.verb)) for step in case.steps.all()]
     years: list[int] = []
     if case.deadline is not None:
         years = worktime.fallback_years(timezone.localdate(now), timezone.localtime(case.deadline).date())
@@ -610,7 +603,7 @@ def case_do(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
             return _render_case(request, fresh, error=error.message, conflict=error.code == "conflict", status=409)
         form.add_action_error(error)
         return _render_case(request, fresh, forms={verb: form}, open_verb=verb, status=400)
-    messages.success(request, _("已%(verb)s。") % {"verb": verb_label(verb)})
+    messages.success(request, _("已%(verb)s。") % {"verb": wf.verb_label(verb)})
     return redirect("cases:detail", pk=case.pk)
 
 

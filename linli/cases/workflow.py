@@ -198,6 +198,22 @@ RULES: dict[str, Rule] = {
 }
 
 
+# Steps that are not transitions of RULES: the first step, and the notes other modules write (add_note_step).
+NOTE_STEP_LABELS: dict[str, Any] = {
+    "report": gettext_lazy("上报"),
+    "dispute": gettext_lazy("登记纠纷情况"),
+    "mediation": gettext_lazy("调解"),
+    "follow_up": gettext_lazy("纠纷回访"),
+}
+
+
+def verb_label(verb: str) -> str:
+    """The Chinese label of a step's verb, for timelines in pages and the API."""
+    rule = RULES.get(verb)
+    label = rule.label if rule is not None else NOTE_STEP_LABELS.get(verb, verb)
+    return str(label)
+
+
 def _extra_condition(verb: str, user: Any, case: Case) -> bool:
     """Conditions beyond status and role that a button must respect too."""
     if verb == "rate":
