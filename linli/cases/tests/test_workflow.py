@@ -153,3 +153,47 @@ def test_whistle_check_in_late_is_counted(city: TestCity, reported: Case) -> Non
     )  # fmt: skip
     summons = wf.check_in(u["department_staff"], reported, at=MONDAY + timedelta(minutes=45))
     assert summons.late is True
+
+
+def _jpeg_with_exif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (4000, 3000), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x010E] = "lat 30.66 lng 104.06"  # ImageDescription: stands for what a phone puts in GPSInfo
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photo_is_reencoded_without_exif_and_resized(city: TestCity) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    case = rubbish(city, photos=[SimpleUploadedFile("楼道.jpg", _jpeg_with_exif(), content_type="image/jpeg")])
+    attachment = case.attachments.get()
+    with attachment.file.open("rb") as stored, Image.open(io.BytesIO(stored.read())) as image:
+        assert image.format == "JPEG" and max(image.size) == 2048
+        assert not image.getexif()  # no Make, no GPS
+    assert (attachment.width, attachment.height) == (2048, 1536)
+
+
+def test_non_image_and_oversized_photos_are_refused_with_nothing_written(city: TestCity) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from linli.cases.photos import MAX_BYTES
+
+    fake = SimpleUploadedFile("报告.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+    with pytest.raises(ActionError) as refused:
+        rubbish(city, photos=[fake])
+    assert refused.value.field == "photos" and "报告.jpg" in refused.value.message
+    huge = SimpleUploadedFile("大图.jpg", b"\xff" * (MAX_BYTES + 1), content_type="image/jpeg")
+    with pytest.raises(ActionError) as refused:
+        rubbish(city, photos=[huge])
+    assert "大图.jpg" in refused.value.message and "10 MB" in refused.value.message
+    assert not Case.objects.exists() and not Step.objects.exists()
