@@ -60,6 +60,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=30, help="queries per kind")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each query (after one warm-up)")
     parser.add_argument("--seed-persons", type=int, default=100_000, help="persons for the seeding comparison; 0 skips")
+    parser.add_argument("--seed-only", action="store_true", help="build and seed the scratch database, then stop")
     return parser.parse_args()
 
 
@@ -178,6 +179,8 @@ def main() -> None:
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    if args.seed_only:
+        return
 
     # -- (a) the queries ----------------------------------------------------------------------------
     rng = random.Random(args.seed)

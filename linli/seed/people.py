@@ -347,6 +347,11 @@ class PeopleWriter(BulkWriter):
 
     def restore_indexes(self) -> None:
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and self.dropped_indexes:
+                # The deferred foreign-key checks of the load must run before an index can be built on
+                # their tables ("cannot CREATE INDEX … because it has pending trigger events").
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for sql in self.dropped_indexes:
                 cursor.execute(sql)
         self.dropped_indexes.clear()
