@@ -463,6 +463,7 @@ class Simulator:
         regions = list(Region.objects.filter(path__startswith=district.path).values_list("id", "path", "kind", "name"))
         by_path = {path: rid for rid, path, _kind, _name in regions}
         self.region_name = {rid: name for rid, _path, _kind, name in regions}
+        self.region_path = {rid: path for rid, path, _kind, _name in regions}
         self.region_kind = {rid: kind for rid, _path, kind, _name in regions}
         self.parent = {rid: by_path.get(path[:-4]) for rid, path, _kind, _name in regions}
         places: dict[int, list[_Place]] = {}
@@ -1021,7 +1022,9 @@ class Simulator:
             self.reopen(c, self.days(c.last, 0.5, 3))
             self.paths["reopened"] += 1
             t = self.work(c.last, category.dispatch * rng.uniform(0.1, 0.9))
-            self.dispatch(c, t, c.handler, c.handler_dept)
+            # to the same handler when the dispatcher may (a department, or its own level or below)
+            again = c.handler_dept is not None or self.region_path[c.handler].startswith(self.region_path[c.holder])
+            self.dispatch(c, t, c.handler if again else c.holder, c.handler_dept if again else None)
             self.after_dispatch(c, t)
 
     def maybe_rate(self, c: _Case) -> None:
