@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts import lockout
 from linli.accounts.models import Department
 from linli.accounts.roles import Role
+from linli.core.forms import ActionErrorMixin
 from linli.core.middleware import client_ip
 
 
@@ -41,14 +42,6 @@ class LoginForm(AuthenticationForm):
 
 
 # -- account administration -----------------------------------------------------------------------
-
-
-class ActionErrorMixin:
-    """Put an ActionError next to the field it names (or above the form)."""
-
-    def add_action_error(self, error: Any) -> None:
-        field = error.field if error.field in self.fields else None  # type: ignore[attr-defined]
-        self.add_error(field, error.message)  # type: ignore[attr-defined]
 
 
 class UserCreateForm(ActionErrorMixin, forms.Form):

@@ -17,22 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.models import Department
 from linli.cases.choices import Priority, Rating, WhistleKind
 from linli.cases.models import Category
+from linli.core.forms import ActionErrorMixin
 from linli.places.models import Building, House
 
 # A select with more places than this is useless on a phone: pick a point on the map instead.
 MAX_PLACE_CHOICES = 500
-
-
-class ActionErrorMixin:
-    """Show an action's refusal next to the field it names (or above the form)."""
-
-    field_aliases: dict[str, str] = {}
-
-    def add_action_error(self, error: Any) -> None:
-        field = getattr(error, "field", None)
-        field = self.field_aliases.get(field or "", field)
-        message = getattr(error, "message", None) or str(error)
-        self.add_error(field if field in self.fields else None, message)  # type: ignore[attr-defined]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

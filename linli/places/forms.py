@@ -10,19 +10,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import ActionErrorMixin
 from linli.places.choices import CHILD_KIND, RegionKind
 from linli.places.models import Building, Region
-
-
-class ActionErrorMixin:
-    # Action field names that this form calls differently (split/move validate ``new_code`` as "code").
-    field_aliases: dict[str, str] = {}
-
-    def add_action_error(self, error: Any) -> None:
-        field = getattr(error, "field", None)
-        field = self.field_aliases.get(field or "", field)
-        message = getattr(error, "message", None) or str(error)
-        self.add_error(field if field in self.fields else None, message)  # type: ignore[attr-defined]
 
 
 class RegionCodeField(forms.CharField):
