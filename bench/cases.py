@@ -449,7 +449,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if connection.vendor == "postgresql" and args.fresh:
-        call_command("flush", interactive=False, verbosity=0)
+        call_command("flush", interactive=False, verbosity=0, allow_cascade=True)
     if not Region.objects.exists():
         print(f"building the demo city into {label} …", flush=True)
         city = seed_city("demo", args.seed)
