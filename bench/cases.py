@@ -450,6 +450,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if connection.vendor == "postgresql" and args.fresh:
         call_command("flush", interactive=False, verbosity=0, allow_cascade=True)
+        from linli.accounts.models import Department
+        from linli.cases.catalogue import load_catalogue
+        from linli.cases.models import Category
+
+        load_catalogue(Category, Department)  # flush emptied what the data migration had loaded
     if not Region.objects.exists():
         print(f"building the demo city into {label} …", flush=True)
         city = seed_city("demo", args.seed)
