@@ -27,7 +27,7 @@ import datetime
 import random
 import sys
 import time
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +36,6 @@ from itertools import accumulate
 from types import SimpleNamespace
 from typing import Any
 
-import chinese_calendar
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -59,186 +58,46 @@ from linli.cases.choices import (
 from linli.cases.disputes import scale_for
 from linli.cases.models import Case, CaseCounter, CaseParty, Category, Dispute, Extension, Step, Summons, Whistle
 from linli.core import audit
-from linli.core.worktime import LOCAL_TZ, WORKING_PERIODS, add_working_time, is_workday
+from linli.core.worktime import LOCAL_TZ
 from linli.places.choices import RegionKind
 from linli.places.models import Building, Region
 from linli.seed import case_texts as texts
+from linli.seed.case_mix import (
+    CATEGORY_WEIGHTS,
+    P_COMMUNITY_CALL,
+    P_DUPLICATE,
+    P_ESCALATE_HANDLING,
+    P_ESCALATE_REGISTERED,
+    P_EXTENSION,
+    P_EXTENSION_APPROVED,
+    P_LATE,
+    P_LATE_CHECK_IN,
+    P_PROGRESS,
+    P_RATED,
+    P_REJECT,
+    P_REOPEN_UNSATISFIED,
+    P_RETURN,
+    P_REWORK,
+    P_STUCK,
+    P_SUPERVISE,
+    P_WHISTLE_AFTER_ESCALATION,
+    PATROL_HOURS,
+    RATINGS,
+    RESIDENT_HOURS,
+    SEASONS,
+    SELF_HANDLE_P,
+    SELF_HANDLEABLE,
+    SOURCES,
+    WHISTLE_KINDS,
+    day_weight,
+)
 from linli.seed.city import BulkWriter, SeedError
+from linli.seed.clock import EPOCH, Clock, Minute, minute_of, moment_of
 
 #: Cases per scale (``city``: only when asked for with ``--cases``).
 CASES: dict[str, int] = {"tiny": 500, "demo": 150_000, "city": 0}
 DAYS = 730
 S = SimpleNamespace(**{status.name: status.value for status in CaseStatus})  # plain str values for the rows
-
-# Share of all reports, per leaf category code (others an administrator added: 0.5 each).
-CATEGORY_WEIGHTS: dict[str, float] = {
-    # 八乱 ≈ 40
-    "L0101": 7, "L0102": 3, "L0103": 7, "L0104": 7, "L0105": 8, "L0106": 2, "L0107": 4, "L0108": 2,
-    # 市容 ≈ 20
-    "E0101": 6, "E0102": 2.5, "E0103": 3, "E0201": 4, "E0202": 0.5, "C0301": 2.5, "C0302": 1.5,
-    # 纠纷 ≈ 8, 隐患 ≈ 10, 帮扶 ≈ 5, 咨询 ≈ 5
-    "L0201": 4, "L0202": 1.2, "L0203": 2, "L0204": 0.6, "L0205": 0.2,
-    "L0301": 4.5, "L0302": 2.5, "L0303": 2, "L0304": 1,
-    "L0401": 2.5, "L0402": 1.5, "L0403": 1,
-    "L0501": 3, "L0502": 2,
-    # components and other events ≈ 12
-    "C0101": 1.5, "C0102": 2, "C0103": 1, "C0104": 0.5, "C0201": 1.5, "C0202": 0.5, "C0203": 1,
-    "C0401": 0.6, "C0402": 0.6, "C0501": 0.4, "E0301": 1.2, "E0302": 0.5, "E0401": 0.1, "E0402": 0.1,
-    "E0501": 0.5, "E0502": 1,
-}  # fmt: skip
-# Volume by month (1-12): a summer peak, the Spring Festival month low.
-MONTH_VOLUME = (0.85, 0.75, 0.95, 1.0, 1.05, 1.15, 1.2, 1.2, 1.05, 0.95, 0.95, 0.9)
-# Category seasons: multiplier by month for the categories that have one.
-SEASONS: dict[str, tuple[float, ...]] = {
-    "L0101": (0.7, 0.6, 0.8, 0.9, 1.3, 1.8, 1.9, 1.9, 1.3, 0.9, 0.8, 0.7),  # 油烟: summer evenings outdoors
-    "E0102": (0.2, 0.2, 0.4, 0.7, 1.6, 3.0, 4.0, 3.5, 1.6, 0.6, 0.3, 0.2),  # 积水: the rainy season
-    "C0401": (0.6, 0.6, 0.8, 1.0, 1.2, 1.6, 2.0, 1.8, 1.0, 0.8, 0.6, 0.6),  # 树木倒伏: summer storms
-    "E0301": (0.8, 0.5, 1.0, 1.1, 1.2, 1.3, 1.3, 1.2, 1.1, 1.0, 1.0, 0.9),
-    "L0401": (1.4, 1.5, 1.1, 0.9, 0.9, 1.0, 1.1, 1.1, 0.9, 0.9, 1.1, 1.3),  # 独居老人: cold and heat
-}
-# Sources by category kind, as (value, weight).
-SOURCES: dict[str, list[tuple[str, float]]] = {
-    "event": [
-        ("patrol", 70), ("portal", 10), ("hotline", 12), ("video", 4), ("inspection", 2), ("hall", 1), ("visit", 1)
-    ],
-    "component": [("patrol", 72), ("portal", 8), ("hotline", 12), ("video", 4), ("inspection", 4)],
-    "dispute": [("patrol", 25), ("visit", 20), ("hall", 20), ("hotline", 25), ("portal", 10)],
-    "hazard": [("patrol", 75), ("visit", 10), ("hotline", 10), ("portal", 8), ("inspection", 2)],
-    "help": [("visit", 35), ("hotline", 30), ("hall", 20), ("portal", 10), ("patrol", 5)],
-    "consult": [("hall", 40), ("hotline", 40), ("portal", 20)],
-}  # fmt: skip
-# What a grid worker can solve on the spot (自行处置), and how often they do when they found it.
-SELF_HANDLEABLE = frozenset(
-    (
-        "L0102",
-        "L0103",
-        "L0104",
-        "L0105",
-        "L0107",
-        "L0108",
-        "E0101",
-        "E0103",
-        "E0201",
-        "E0502",
-        "C0301",
-        "L0301",
-        "L0302",
-    )
-)
-SELF_HANDLE_P = 0.93
-# Reports by hour of day (0-23): grid workers patrol in office hours; residents call any time.
-PATROL_HOURS = (0, 0, 0, 0, 0, 0, 0, 1, 6, 10, 10, 8, 3, 4, 9, 10, 9, 6, 2, 1, 1, 0, 0, 0)
-RESIDENT_HOURS = (1, 0.5, 0.3, 0.3, 0.3, 0.5, 1, 3, 6, 8, 8, 7, 5, 5, 6, 6, 6, 5, 5, 7, 7, 5, 3, 2)
-
-# Path probabilities (of the cases that are not self-handled, unless said otherwise).
-P_REJECT = 0.045
-P_DUPLICATE = 0.02  # a second report of the same problem at the same place, merged when the first is open
-P_ESCALATE_REGISTERED = 0.06  # community passes a registered case to the subdistrict
-P_WHISTLE_AFTER_ESCALATION = 0.45  # of those: the subdistrict whistles departments
-P_COMMUNITY_CALL = 0.004  # 社区呼叫: the community whistles on its own case
-P_ESCALATE_HANDLING = 0.07  # the grid or community handler passes the case up while handling
-P_RETURN = 0.02  # of department dispatches: wrong department, returned
-P_EXTENSION = 0.045
-P_EXTENSION_APPROVED = 0.85
-P_REWORK = 0.045
-P_LATE = 0.008  # handled after due_at (closed late)
-P_STUCK = 0.01  # handling drags for months: open and overdue at "now" when recent
-P_SUPERVISE = 0.015
-P_PROGRESS = 0.15
-P_RATED = 0.60
-RATINGS = ((Rating.SATISFIED.value, 0.85), (Rating.BASIC.value, 0.10), (Rating.UNSATISFIED.value, 0.05))
-P_REOPEN_UNSATISFIED = 0.15
-P_LATE_CHECK_IN = 0.15
-WHISTLE_KINDS = ((WhistleKind.ROUTINE.value, 0.65), (WhistleKind.HARD.value, 0.25), (WhistleKind.EMERGENCY.value, 0.10))
-
-Minute = int  # whole minutes of local wall-clock time since 1970-01-01 00:00 (LOCAL_TZ has no DST)
-EPOCH = datetime.date(1970, 1, 1).toordinal()
-
-
-def _minute_of(moment: datetime.datetime) -> Minute:
-    local = moment.astimezone(LOCAL_TZ)
-    return (local.date().toordinal() - EPOCH) * 1440 + local.hour * 60 + local.minute
-
-
-def _moment(minute: Minute) -> datetime.datetime:
-    day, rest = divmod(minute, 1440)
-    return datetime.datetime.combine(
-        datetime.date.fromordinal(EPOCH + day), datetime.time(rest // 60, rest % 60), tzinfo=LOCAL_TZ
-    )
-
-
-class Clock:
-    """``linli.core.worktime.add_working_time`` on whole minutes, from the same calendar (``is_workday``,
-    i.e. the worktime cache), with a table of working days built once: 1.5 µs a call against 8 µs
-    (docs/performance.md), and times stay plain integers until they are written, which is what lets
-    the demo's ≈ 1.5 million deadlines and act times fit the seed's minute. The results are the
-    same (tested against ``add_working_time``); a limit that is not a whole number of minutes goes to
-    ``add_working_time`` itself and its result is cut to the minute.
-    """
-
-    def __init__(self, first_day: datetime.date) -> None:
-        periods = []
-        for start, end in WORKING_PERIODS:
-            if start.second or start.microsecond or end.second or end.microsecond:
-                raise SeedError("LINLI_WORKING_HOURS must be whole minutes for the case seed")
-            periods.append((start.hour * 60 + start.minute, end.hour * 60 + end.minute))
-        self.periods = tuple(periods)
-        self.day_minutes = sum(end - start for start, end in periods)
-        self.base = first_day.toordinal() - 7
-        self.cum: list[int] = []  # working minutes before each day from ``base``
-        self.working: list[bool] = []
-        self.starts: list[int] = []  # the working-minute count at the start of each working day
-        self.workdays: list[int] = []  # their ordinals
-        self._extend(first_day.toordinal() + 400)
-
-    def _extend(self, last_ordinal: int) -> None:
-        total = self.cum[-1] + (self.day_minutes if self.working[-1] else 0) if self.cum else 0
-        for ordinal in range(self.base + len(self.cum), last_ordinal + 1):
-            working = is_workday(datetime.date.fromordinal(ordinal))
-            self.cum.append(total)
-            self.working.append(working)
-            if working:
-                self.starts.append(total)
-                self.workdays.append(ordinal)
-                total += self.day_minutes
-
-    def _worked(self, minute: Minute) -> int:
-        """Working minutes from ``base`` up to ``minute``."""
-        day, rest = divmod(minute, 1440)
-        index = day + EPOCH - self.base
-        if index >= len(self.cum):
-            self._extend(day + EPOCH + 400)
-        worked = self.cum[index]
-        if self.working[index]:
-            for start, end in self.periods:
-                if rest > start:
-                    worked += min(rest, end) - start
-        return worked
-
-    def add(self, start: Minute, minutes: int) -> Minute:
-        """``minutes`` (≥ 0) of working time after ``start``; time running out at a period's end ends there."""
-        if minutes <= 0:
-            return start
-        target = self._worked(start) + minutes
-        while target > self.starts[-1] + self.day_minutes:
-            self._extend(self.workdays[-1] + 400)
-        index = bisect_left(self.starts, target) - 1
-        rest = target - self.starts[index]
-        for period_start, period_end in self.periods:
-            if rest <= period_end - period_start:
-                return (self.workdays[index] - EPOCH) * 1440 + period_start + rest
-            rest -= period_end - period_start
-        raise AssertionError("unreachable: rest never exceeds a working day")
-
-    def between(self, start: Minute, end: Minute) -> int:
-        """Working minutes from ``start`` to ``end`` (``worktime.working_seconds_between`` / 60)."""
-        return self._worked(end) - self._worked(start)
-
-    def add_hours(self, start: Minute, hours: float) -> Minute:
-        minutes = hours * 60
-        if minutes == int(minutes):
-            return self.add(start, int(minutes))
-        return _minute_of(add_working_time(_moment(start), hours=hours))
 
 
 @dataclass
@@ -438,7 +297,7 @@ class Simulator:
     def __init__(self, writer: CasesWriter, seed: int, now: datetime.datetime, days: int, district: Region) -> None:
         self.writer = writer
         self.rng = random.Random(f"{seed}:cases")
-        self.now: Minute = _minute_of(now)
+        self.now: Minute = minute_of(now)
         self.first_day = now.astimezone(LOCAL_TZ).date() - datetime.timedelta(days=days - 1)
         self.clock = Clock(self.first_day)
         self.sqlite = connection.vendor == "sqlite"
@@ -560,7 +419,7 @@ class Simulator:
         if minute is None:
             return None
         if not self.sqlite:
-            return _moment(minute)
+            return moment_of(minute)
         found = self._text.get(minute)
         if found is not None:
             return found
@@ -1038,7 +897,7 @@ class Simulator:
         an earlier report (a second caller about the same problem), to be merged into it."""
         rng = self.rng
         day_list = [self.first_day + datetime.timedelta(days=i) for i in range(days)]
-        day_cum = list(accumulate(_day_weight(day) for day in day_list))
+        day_cum = list(accumulate(day_weight(day) for day in day_list))
         patrol_cum = list(accumulate(PATROL_HOURS))
         resident_cum = list(accumulate(RESIDENT_HOURS))
         reports: list[_Report] = []
@@ -1139,19 +998,6 @@ _METHODS = [
 _OPEN = frozenset((S.REPORTED, S.ACCEPTED, S.REGISTERED, S.HANDLING, S.HANDLED, S.VERIFIED))
 _RATING_CHOICES = ([r for r, _w in RATINGS], list(accumulate(w for _r, w in RATINGS)))
 _WHISTLE_CHOICES = ([k for k, _w in WHISTLE_KINDS], list(accumulate(w for _k, w in WHISTLE_KINDS)))
-
-
-def _day_weight(day: datetime.date) -> float:
-    weight = MONTH_VOLUME[day.month - 1] * (1.0 if is_workday(day) else 0.6)
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return weight
-    if on_holiday and name == chinese_calendar.Holiday.spring_festival.value:
-        weight *= 0.45
-    elif on_holiday and name is not None:
-        weight *= 0.8
-    return weight
 
 
 def default_district() -> Region:

@@ -31,7 +31,8 @@ from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.core.worktime import add_working_time, working_seconds_between
 from linli.places.choices import RegionKind
 from linli.places.models import Region
-from linli.seed.cases import CasesReport, Clock, _minute_of, _moment, seed_cases
+from linli.seed.cases import CasesReport, seed_cases
+from linli.seed.clock import Clock, minute_of, moment_of
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=TZ)  # a Wednesday morning, two weeks after the Spring Festival week
@@ -230,16 +231,16 @@ def test_the_actions_carry_on_from_seeded_cases(seeded: CasesReport) -> None:
 def test_the_minute_clock_agrees_with_add_working_time(db: Any) -> None:
     clock = Clock(datetime(2024, 1, 1).date())
     rng = random.Random(4)
-    start = _minute_of(datetime(2024, 1, 1, tzinfo=TZ))
+    start = minute_of(datetime(2024, 1, 1, tzinfo=TZ))
     special = [datetime(2025, 1, 26, 9, 0, tzinfo=TZ), datetime(2025, 9, 30, 17, 0, tzinfo=TZ)]  # make-up days
-    moments = special + [_moment(start + rng.randrange(0, 3 * 365 * 1440)) for _ in range(2000)]
+    moments = special + [moment_of(start + rng.randrange(0, 3 * 365 * 1440)) for _ in range(2000)]
     for moment in moments:
         for hours in (0.5, 1, 2, 7, 14, 35, 70, 140, rng.randint(1, 600) / 60):
             expected = add_working_time(moment, hours=hours)
-            assert _moment(clock.add_hours(_minute_of(moment), hours)) == expected, (moment, hours)
+            assert moment_of(clock.add_hours(minute_of(moment), hours)) == expected, (moment, hours)
     # A limit of a fraction of a minute: add_working_time's moment, to the minute (the seed keeps whole minutes).
     exact = add_working_time(special[0], hours=0.1234)
-    assert _moment(clock.add_hours(_minute_of(special[0]), 0.1234)) == exact.replace(second=0, microsecond=0)
+    assert moment_of(clock.add_hours(minute_of(special[0]), 0.1234)) == exact.replace(second=0, microsecond=0)
 
 
 def test_linli_seed_seeds_cases_unless_told_not_to_and_if_empty_adds_them_later(db: Any) -> None:
