@@ -673,9 +673,7 @@ def record_death(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             messages.success(request, _("已登记 %(name)s 死亡。") % {"name": person.name})
             return redirect("people:detail", pk=person.pk)
-    confirm = _("确认登记%(name)s死亡？其居住登记和户成员关系将于该日结束；此操作不能在手机上撤销。") % {
-        "name": person.name
-    }
+    confirm = _("确认登记%(name)s死亡？其居住登记和户成员关系将于该日结束；此操作不能撤销。") % {"name": person.name}
     return _status_page(
         request, person, form, title=_("登记死亡"), confirm=confirm, status=400 if request.method == "POST" else 200
     )
@@ -694,7 +692,7 @@ def cancel_person(request: HttpRequest, pk: int) -> HttpResponse:
         if ok:
             messages.success(request, _("已注销 %(name)s 的人员记录。") % {"name": person.name})
             return redirect("people:detail", pk=person.pk)
-    confirm = _("确认注销%(name)s的人员记录？其居住登记和户成员关系将于该日结束；此操作不能在手机上撤销。") % {
+    confirm = _("确认注销%(name)s的人员记录？其居住登记和户成员关系将于该日结束；此操作不能撤销。") % {
         "name": person.name
     }
     return _status_page(
