@@ -159,7 +159,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if connection.vendor == "postgresql" and args.fresh:
-        call_command("flush", interactive=False, verbosity=0)
+        # CASCADE: the search side tables reference persons.
+        call_command("flush", interactive=False, verbosity=0, allow_cascade=True)
     if not Region.objects.exists():
         print(f"building the demo tree into {label} …", flush=True)
         report = seed_city("demo", args.seed)
