@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import ActionErrorMixin
 from linli.core.masking import mask_phone
 from linli.people.choices import (
     Education,
@@ -43,18 +44,6 @@ AGE_BANDS: dict[str, tuple[Any, int | None, int | None]] = {
     "senior": (_("60–79 岁"), 60, 79),
     "elder": (_("80 岁及以上"), 80, None),
 }
-
-
-class ActionErrorMixin:
-    """Show an action's refusal next to the field it names (or above the form)."""
-
-    field_aliases: dict[str, str] = {}
-
-    def add_action_error(self, error: Any) -> None:
-        field = getattr(error, "field", None)
-        field = self.field_aliases.get(field or "", field)
-        message = getattr(error, "message", None) or str(error)
-        self.add_error(field if field in self.fields else None, message)  # type: ignore[attr-defined]
 
 
 def house_choices(houses: QuerySet[House]) -> list[Any]:
