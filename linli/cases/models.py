@@ -232,6 +232,8 @@ class Case(models.Model):
             models.Index(fields=["holder_region", "status"], name="case_holder_status_idx"),
             models.Index(fields=["holder_department", "status"], name="case_dept_status_idx"),
             models.Index(fields=["status", "deadline"], name="case_status_deadline_idx"),
+            # a subtree's cases in one status (辖区 lists, counts): equality on status, range on the path
+            models.Index(fields=["status", "region_path"], name="case_status_path_idx"),
             models.Index(fields=["region_path", "reported_at"], name="case_path_reported_idx"),
         ]
 
