@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from linli.accounts.models import Department
 from linli.accounts.roles import Capability
 from linli.cases import indicators as ind
+from linli.core.paging import DeferredJoinPaginator
 from linli.core.scope import scope_paths
 from linli.core.worktime import fallback_years
 from linli.places.models import Region
@@ -270,8 +270,10 @@ def indicator_cases(request: HttpRequest) -> HttpResponse:
         any_department=departments,
         rest=rest,
     )
-    cases = cases.select_related("category", "region").order_by("-reported_at", "-id")
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases = cases.order_by("-reported_at", "-id")
+    page = DeferredJoinPaginator(cases, CASES_PER_PAGE, related=("category", "region")).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     back = "?" + urlencode({"region": region.pk, "period": period.key, **period.query})

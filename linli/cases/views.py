@@ -52,6 +52,7 @@ from linli.cases.models import Attachment, Case, Step, Summons, Whistle
 from linli.core import worktime
 from linli.core.actions import ActionError
 from linli.core.masking import mask_phone
+from linli.core.paging import DeferredJoinPaginator
 from linli.core.scope import get_visible_or_404
 from linli.places import geo
 from linli.places.models import Region
@@ -246,7 +247,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             summoned_cases(user) if tab_key == "summoned" else held_cases(user).filter(TABS_BY_KEY[tab_key].condition)
         )
         queryset = queryset.order_by(F("deadline").asc(nulls_last=True), "pk")
-    page = Paginator(queryset.select_related(*ROW_RELATED), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(queryset, CASES_PER_PAGE, related=ROW_RELATED).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(case, deadline_clock(case, now)) for case in page.object_list]
     query = request.GET.copy()
