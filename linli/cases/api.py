@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,12 +73,10 @@ def held_by(user: Any) -> Q:
 
 @dataclass(frozen=True)
 class Transition:
-    """One POST action: its input form, how it calls the workflow, and whether the workflow function
-    takes ``expected_version`` itself (otherwise the view checks it under the same row lock)."""
+    """One POST action: its input form and how it calls the workflow (with ``expected_version``)."""
 
     form: type[serializers.Serializer[Any]]
     apply: Callable[[Any, Case, dict[str, Any], list[Any], int | None], Any]
-    native_version: bool
     description: Any
 
 
@@ -102,13 +99,11 @@ TRANSITIONS: dict[str, Transition] = {
     "accept": Transition(
         s.NoteSerializer,
         lambda u, c, d, p, v: wf.accept_case(u, c, note=d.get("note", ""), expected_version=v),
-        True,
         gettext_lazy("受理：待受理 → 待立案。"),
     ),
     "reject": Transition(
         s.ReasonSerializer,
         lambda u, c, d, p, v: wf.reject_case(u, c, reason=d["reason"], expected_version=v),
-        True,
         gettext_lazy("不予受理（须填写理由，告知反映人）。"),
     ),
     "register": Transition(
@@ -116,7 +111,6 @@ TRANSITIONS: dict[str, Transition] = {
         lambda u, c, d, p, v: wf.register_case(
             u, c, category=d.get("category"), priority=d.get("priority"), note=d.get("note", ""), expected_version=v
         ),
-        True,
         gettext_lazy("立案：待立案 → 待派遣；可更正分类和紧急程度。"),
     ),
     "dispatch": Transition(
@@ -129,130 +123,110 @@ TRANSITIONS: dict[str, Transition] = {
             note=d.get("note", ""),
             expected_version=v,
         ),
-        True,
         gettext_lazy("派遣：默认按分类和事发地派遣，也可指定本级或下级区域、或职能部门；办结时限从此开始计算。"),
     ),
     "progress": Transition(
         s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.note_progress(u, c, note=d["note"], photos=p),
-        False,
+        lambda u, c, d, p, v: wf.note_progress(u, c, note=d["note"], photos=p, expected_version=v),
         gettext_lazy("记录处置进展（可附照片，multipart 字段 photos），状态不变。"),
     ),
     "report_back": Transition(
         s.RequiredNoteSerializer,
         lambda u, c, d, p, v: wf.report_back(u, c, note=d["note"], photos=p, expected_version=v),
-        True,
         gettext_lazy("处置反馈（可附照片）：处置中 → 待核查，交回派遣层级核查。"),
     ),
     "verify": Transition(
         s.NoteSerializer,
         lambda u, c, d, p, v: wf.verify_case(u, c, passed=True, note=d.get("note", ""), expected_version=v),
-        True,
         gettext_lazy("核查通过：待核查 → 待结案。"),
     ),
     "rework": Transition(
         s.RequiredNoteSerializer,
         lambda u, c, d, p, v: wf.verify_case(u, c, passed=False, note=d["note"], expected_version=v),
-        True,
         gettext_lazy("核查不通过（返工）：退回处置单位，办结时限不变。"),
     ),
     "close": Transition(
         s.NoteSerializer,
         lambda u, c, d, p, v: wf.close_case(u, c, note=d.get("note", ""), expected_version=v),
-        True,
         gettext_lazy("结案：待结案 → 已结案。"),
     ),
     "rate": Transition(
         s.RateSerializer,
         lambda u, c, d, p, v: wf.rate_case(
-            u, c, rating=d["rating"], comment=d.get("comment", ""), contacted=d["contacted"], solved=d.get("solved")
+            u,
+            c,
+            rating=d["rating"],
+            comment=d.get("comment", ""),
+            contacted=d["contacted"],
+            solved=d.get("solved"),
+            expected_version=v,
         ),
-        False,
         gettext_lazy("评价 / 回访：满意、基本满意、不满意。"),
     ),
     "return": Transition(
         s.ReasonSerializer,
         lambda u, c, d, p, v: wf.return_case(u, c, reason=d["reason"], expected_version=v),
-        True,
         gettext_lazy("退回（派遣有误）：回到派遣层级重新派遣。"),
     ),
     "escalate": Transition(
         s.RequiredNoteSerializer,
         lambda u, c, d, p, v: wf.escalate_case(u, c, note=d["note"], expected_version=v),
-        True,
         gettext_lazy("上报上级：承办层级上移一级。"),
     ),
     "self_handle": Transition(
         s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.self_handle_case(u, c, note=d["note"], photos=p),
-        False,
+        lambda u, c, d, p, v: wf.self_handle_case(u, c, note=d["note"], photos=p, expected_version=v),
         gettext_lazy("自行处置：上报的网格员当场解决，直接结案（可附照片）。"),
     ),
     "request_extension": Transition(
         s.ExtensionRequestSerializer,
-        lambda u, c, d, p, v: wf.request_extension(u, c, hours=d["hours"], reason=d["reason"]),
-        False,
+        lambda u, c, d, p, v: wf.request_extension(u, c, hours=d["hours"], reason=d["reason"], expected_version=v),
         gettext_lazy("申请延期（工作小时），由上级审批。"),
     ),
     "decide_extension": Transition(
         s.ExtensionDecisionSerializer,
         lambda u, c, d, p, v: wf.decide_extension(
-            u, _pending_extension(c, d.get("extension")), approve=d["approve"], note=d.get("note", "")
+            u,
+            _pending_extension(c, d.get("extension")),
+            approve=d["approve"],
+            note=d.get("note", ""),
+            expected_version=v,
         ),
-        False,
         gettext_lazy("审批延期：批准则办结时限按工作时间顺延。"),
     ),
     "supervise": Transition(
         s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.supervise_case(u, c, note=d["note"]),
-        False,
+        lambda u, c, d, p, v: wf.supervise_case(u, c, note=d["note"], expected_version=v),
         gettext_lazy("督办：上级标记并留言。"),
     ),
     "merge": Transition(
         s.MergeSerializer,
-        lambda u, c, d, p, v: wf.merge_case(u, c, into=d["into"], note=d.get("note", "")),
-        False,
+        lambda u, c, d, p, v: wf.merge_case(u, c, into=d["into"], note=d.get("note", ""), expected_version=v),
         gettext_lazy("合并重复件到另一个未办结的事件。"),
     ),
     "reopen": Transition(
         s.ReasonSerializer,
         lambda u, c, d, p, v: wf.reopen_case(u, c, reason=d["reason"], expected_version=v),
-        True,
         gettext_lazy("重新办理已结案的事件（派遣层级）。"),
     ),
     "whistle": Transition(
         s.WhistleInputSerializer,
-        lambda u, c, d, p, v: wf.whistle_case(u, c, departments=d["departments"], kind=d["kind"], note=d["note"]),
-        False,
+        lambda u, c, d, p, v: wf.whistle_case(
+            u, c, departments=d["departments"], kind=d["kind"], note=d["note"], expected_version=v
+        ),
         gettext_lazy("吹哨：承办的街道或社区召集职能部门报到。"),
     ),
     "check_in": Transition(
         s.NoteSerializer,
-        lambda u, c, d, p, v: wf.check_in(u, c, note=d.get("note", "")),
-        False,
+        lambda u, c, d, p, v: wf.check_in(u, c, note=d.get("note", ""), expected_version=v),
         gettext_lazy("报到：被吹哨的部门到场；超过报到时限记为迟到。"),
     ),
     "report_part": Transition(
         s.ReportPartSerializer,
-        lambda u, c, d, p, v: wf.report_part(u, c, report=d["report"]),
-        False,
+        lambda u, c, d, p, v: wf.report_part(u, c, report=d["report"], expected_version=v),
         gettext_lazy("被吹哨部门反馈承办情况（须先报到）。"),
     ),
 }
-
-
-def _refuse_stale(case: Case, expected_version: int | None) -> None:
-    """The version check for workflow functions that do not take ``expected_version``; the row stays
-    locked for the rest of the transaction, so the action that follows sees the same version."""
-    if expected_version is None:
-        return
-    current = Case.objects.select_for_update().filter(pk=case.pk).values_list("version", "status").first()
-    if current is not None and current[0] != expected_version:
-        raise ActionError(
-            _("事件 %(number)s 已被他人更新（现为“%(status)s”），请刷新后再操作。")
-            % {"number": case.number, "status": Case(status=current[1]).get_status_display()},
-            code="conflict",
-        )
 
 
 def _make_transition(verb: str, transition: Transition) -> Callable[..., Response]:
@@ -374,10 +348,7 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedViewSet):
         data = dict(form.validated_data)
         version = data.pop("expected_version", None)
         photos = list(request.FILES.getlist("photos"))
-        with transaction.atomic():
-            if not transition.native_version:
-                _refuse_stale(case, version)
-            transition.apply(user, case, data, photos, version)
+        transition.apply(user, case, data, photos, version)
         return Response(self._detail(case))
 
 

@@ -530,7 +530,7 @@ def _perform(verb: str, user: Any, case: Case, data: dict[str, Any], files: list
         region = Region.objects.get(pk=int(raw))
         return wf.dispatch_case(user, case, to_region=region, note=note, expected_version=version)
     if verb == "progress":
-        return wf.note_progress(user, case, note=note, photos=files)
+        return wf.note_progress(user, case, note=note, photos=files, expected_version=version)
     if verb == "report_back":
         return wf.report_back(user, case, note=note, photos=files, expected_version=version)
     if verb in ("verify", "rework"):
@@ -538,36 +538,45 @@ def _perform(verb: str, user: Any, case: Case, data: dict[str, Any], files: list
     if verb == "close":
         return wf.close_case(user, case, note=note, expected_version=version)
     if verb == "rate":
-        return wf.rate_case(user, case, rating=data["rating"], comment=data.get("comment", ""))
+        return wf.rate_case(
+            user, case, rating=data["rating"], comment=data.get("comment", ""), expected_version=version
+        )
     if verb == "return":
         return wf.return_case(user, case, reason=data["reason"], expected_version=version)
     if verb == "escalate":
         return wf.escalate_case(user, case, note=note, expected_version=version)
     if verb == "self_handle":
-        return wf.self_handle_case(user, case, note=note, photos=files)
+        return wf.self_handle_case(user, case, note=note, photos=files, expected_version=version)
     if verb == "request_extension":
-        return wf.request_extension(user, case, hours=data["hours"], reason=data["reason"])
+        return wf.request_extension(user, case, hours=data["hours"], reason=data["reason"], expected_version=version)
     if verb == "decide_extension":
         extension = case.extensions.filter(status=ExtensionStatus.PENDING).order_by("requested_at").first()
         if extension is None:
             raise ActionError(_("该事件没有待审批的延期申请。"), code="state")
-        return wf.decide_extension(user, extension, approve=data["approve"], note=note)
+        return wf.decide_extension(user, extension, approve=data["approve"], note=note, expected_version=version)
     if verb == "supervise":
-        return wf.supervise_case(user, case, note=note)
+        return wf.supervise_case(user, case, note=note, expected_version=version)
     if verb == "merge":
         number = (data.get("into") or "").strip()
         target = Case.objects.visible_to(user).filter(number=number).first()
         if target is None:
             raise ActionError(_("没有找到您可查看的事件 %(number)s。") % {"number": number}, field="into")
-        return wf.merge_case(user, case, into=target, note=note)
+        return wf.merge_case(user, case, into=target, note=note, expected_version=version)
     if verb == "reopen":
         return wf.reopen_case(user, case, reason=data["reason"], expected_version=version)
     if verb == "whistle":
-        return wf.whistle_case(user, case, departments=data["departments"], kind=data["kind"], note=note)
+        return wf.whistle_case(
+            user,
+            case,
+            departments=data["departments"],
+            kind=data["kind"],
+            note=note,
+            expected_version=version,
+        )
     if verb == "check_in":
-        return wf.check_in(user, case, note=note)
+        return wf.check_in(user, case, note=note, expected_version=version)
     if verb == "report_part":
-        return wf.report_part(user, case, report=data["report"])
+        return wf.report_part(user, case, report=data["report"], expected_version=version)
     raise Http404
 
 
@@ -592,12 +601,7 @@ def case_do(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if not form.is_valid():
         return _render_case(request, case, forms={verb: form}, open_verb=verb, status=400)
     try:
-        with transaction.atomic():
-            # The row lock and version check cover the verbs whose action takes no expected_version too.
-            current = Case.objects.select_for_update().filter(pk=case.pk).values_list("version", flat=True).first()
-            if current != version:
-                raise ActionError(_("该事件已被他人更新，请刷新后再操作。"), code="conflict")
-            _perform(verb, user, case, form.cleaned_data, request.FILES.getlist(f"{verb}-photos"), version)
+        _perform(verb, user, case, form.cleaned_data, request.FILES.getlist(f"{verb}-photos"), version)
     except ActionError as error:
         fresh = _case_for_page(user, pk)
         if error.code in ("conflict", "state"):

@@ -295,7 +295,7 @@ def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> C
     fresh = _lock(actor, case)
     if expected_version is not None and fresh.version != expected_version:
         raise ActionError(
-            _("事件 %(number)s 已被他人更新（现为“%(status)s”），请刷新后再操作。")
+            _("该事件已被他人更新（%(number)s 现为“%(status)s”），请刷新后再操作。")
             % {"number": fresh.number, "status": fresh.get_status_display()},
             code="conflict",
         )
@@ -329,7 +329,7 @@ def _finish(
     status_before, holder_before = case._linli_before  # type: ignore[attr-defined]
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1)
     if updated != 1:  # cannot happen under the row lock; kept as the last line of defence
-        raise ActionError(_("事件已被他人更新，请刷新后再操作。"), code="conflict")
+        raise ActionError(_("该事件已被他人更新，请刷新后再操作。"), code="conflict")
     case.version += 1
     case.save()
     holder_after = case.holder_label
@@ -681,10 +681,18 @@ def dispatch_case(
 
 
 @action
-def note_progress(actor: Any, case: Case, *, note: str, photos: Sequence[Any] = (), at: datetime | None = None) -> Case:
+def note_progress(
+    actor: Any,
+    case: Case,
+    *,
+    note: str,
+    photos: Sequence[Any] = (),
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Case:
     """处置进展 — a note (and photos) on the timeline; status and holder unchanged."""
     at = _now(at)
-    case = _begin(actor, case, "progress", None)
+    case = _begin(actor, case, "progress", expected_version)
     step = _finish(actor, case, "progress", at, note=_clean_note(note, required=True, what=_("处置进展")))
     if photos:
         from linli.cases.photos import save_photos
@@ -778,11 +786,12 @@ def rate_case(
     comment: str = "",
     contacted: bool = True,
     solved: bool | None = None,
+    expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Case:
     """评价 / 回访 — by the reporter, or recorded by staff after a follow-up call."""
     at = _now(at)
-    case = _begin(actor, case, "rate", None)
+    case = _begin(actor, case, "rate", expected_version)
     if case.rating:
         raise ActionError(_("事件 %(number)s 已评价。") % {"number": case.number}, code="state")
     if rating not in Rating.values:
@@ -845,11 +854,17 @@ def escalate_case(
 
 @action
 def self_handle_case(
-    actor: Any, case: Case, *, note: str, photos: Sequence[Any] = (), at: datetime | None = None
+    actor: Any,
+    case: Case,
+    *,
+    note: str,
+    photos: Sequence[Any] = (),
+    expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Case:
     """自行处置 — the grid worker who reported it solved it on the spot; closed, counted as self-handled."""
     at = _now(at)
-    case = _begin(actor, case, "self_handle", None)
+    case = _begin(actor, case, "self_handle", expected_version)
     note = _clean_note(note, required=True, what=_("处置情况"))
     case.status = S.CLOSED
     case.self_handled = True
@@ -868,10 +883,18 @@ def self_handle_case(
 
 
 @action
-def request_extension(actor: Any, case: Case, *, hours: float, reason: str, at: datetime | None = None) -> Extension:
+def request_extension(
+    actor: Any,
+    case: Case,
+    *,
+    hours: float,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Extension:
     """申请延期 — the holder asks; the level above decides (``decide_extension``)."""
     at = _now(at)
-    case = _begin(actor, case, "request_extension", None)
+    case = _begin(actor, case, "request_extension", expected_version)
     if not _extra_condition("request_extension", actor, case):
         raise ActionError(_("该事件已有待审批的延期申请。"), code="state")
     try:
@@ -891,11 +914,17 @@ def request_extension(actor: Any, case: Case, *, hours: float, reason: str, at: 
 
 @action
 def decide_extension(
-    actor: Any, extension: Extension, *, approve: bool, note: str = "", at: datetime | None = None
+    actor: Any,
+    extension: Extension,
+    *,
+    approve: bool,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Extension:
     """审批延期 — approved: the handling deadline moves by the hours asked, in working time."""
     at = _now(at)
-    case = _begin(actor, extension.case, "decide_extension", None)
+    case = _begin(actor, extension.case, "decide_extension", expected_version)
     extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise ActionError(_("该延期申请已审批。"), code="state")
@@ -921,10 +950,12 @@ def decide_extension(
 
 
 @action
-def supervise_case(actor: Any, case: Case, *, note: str, at: datetime | None = None) -> Case:
+def supervise_case(
+    actor: Any, case: Case, *, note: str, expected_version: int | None = None, at: datetime | None = None
+) -> Case:
     """督办 — a level above flags the case with a note; it shows in the holder's 督办 inbox."""
     at = _now(at)
-    case = _begin(actor, case, "supervise", None)
+    case = _begin(actor, case, "supervise", expected_version)
     note = _clean_note(note, required=True, what=_("督办意见"))
     case.supervised = True
     _finish(actor, case, "supervise", at, note=note)
@@ -932,10 +963,18 @@ def supervise_case(actor: Any, case: Case, *, note: str, at: datetime | None = N
 
 
 @action
-def merge_case(actor: Any, case: Case, *, into: Case, note: str = "", at: datetime | None = None) -> Case:
+def merge_case(
+    actor: Any,
+    case: Case,
+    *,
+    into: Case,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Case:
     """合并 — a duplicate report ends, pointing at the case that carries on."""
     at = _now(at)
-    case = _begin(actor, case, "merge", None)
+    case = _begin(actor, case, "merge", expected_version)
     target = get_visible_or_404(Case.objects.all(), actor, pk=into.pk)
     if target.pk == case.pk:
         raise ActionError(_("不能把事件合并到它自己。"), field="into")
@@ -998,11 +1037,12 @@ def whistle_case(
     departments: Iterable[Department],
     kind: str = WhistleKind.ROUTINE,
     note: str,
+    expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Whistle:
     """吹哨 — the holding subdistrict (街道吹哨) or community (社区呼叫) summons departments to report."""
     at = _now(at)
-    case = _begin(actor, case, "whistle", None)
+    case = _begin(actor, case, "whistle", expected_version)
     if not _extra_condition("whistle", actor, case):
         raise ActionError(_("只有承办事件的街道或社区可以吹哨。"), code="state")
     if kind not in WhistleKind.values:
@@ -1043,10 +1083,12 @@ def _own_summons(actor: Any, case: Case) -> Summons:
 
 
 @action
-def check_in(actor: Any, case: Case, *, note: str = "", at: datetime | None = None) -> Summons:
+def check_in(
+    actor: Any, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
+) -> Summons:
     """报到 — a summoned department arrives; late if after the check-in limit (counted on the whistle board)."""
     at = _now(at)
-    case = _begin(actor, case, "check_in", None)
+    case = _begin(actor, case, "check_in", expected_version)
     summons = _own_summons(actor, case)
     if summons.checked_in_at is not None:
         raise ActionError(
@@ -1074,10 +1116,12 @@ def check_in(actor: Any, case: Case, *, note: str = "", at: datetime | None = No
 
 
 @action
-def report_part(actor: Any, case: Case, *, report: str, at: datetime | None = None) -> Summons:
+def report_part(
+    actor: Any, case: Case, *, report: str, expected_version: int | None = None, at: datetime | None = None
+) -> Summons:
     """反馈承办情况 — a summoned department reports its part (after checking in)."""
     at = _now(at)
-    case = _begin(actor, case, "report_part", None)
+    case = _begin(actor, case, "report_part", expected_version)
     summons = _own_summons(actor, case)
     if summons.checked_in_at is None:
         raise ActionError(_("请先报到，再反馈承办情况。"), code="state")
