@@ -48,6 +48,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import add_database_args, configure, percentile, timed  # noqa: E402  (bench/ is sys.path[0])
+
 TRANSITIONS_PER_FLOW = 8
 
 
@@ -55,16 +58,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases in the database (b, c)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--pg",
-        nargs="?",
-        const=os.environ.get("DATABASE_URL", ""),
-        default=None,
-        metavar="URL",
-        help="run on PostgreSQL (URL, or $DATABASE_URL when omitted)",
-    )
-    parser.add_argument("--sqlite", default=None, metavar="FILE", help="default /tmp/linli-bench-cases-<n>.sqlite3")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the scratch database first")
+    add_database_args(parser, "/tmp/linli-bench-cases-<n>.sqlite3")
     parser.add_argument("--flows", type=int, default=200, help="(a) cases through the whole workflow per run")
     parser.add_argument("--workers", type=int, default=2, help="(a) processes for the concurrent run")
     parser.add_argument("--repeat", type=int, default=20, help="(b) timed runs of each indexed query")
@@ -73,33 +67,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def configure(args: argparse.Namespace) -> str:
-    if args.pg is not None:
-        if not args.pg.startswith(("postgres://", "postgresql://")):
-            sys.exit("--pg needs a postgresql:// URL (or DATABASE_URL set to one)")
-        os.environ["DATABASE_URL"] = args.pg
-        return args.pg.rsplit("@", 1)[-1]
-    path = Path(args.sqlite or f"/tmp/linli-bench-cases-{args.cases}.sqlite3")
-    if args.fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return str(path)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(func: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
-    result = func()  # warm-up
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = func()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
+def scratch_sqlite(args: argparse.Namespace) -> str:
+    return f"/tmp/linli-bench-cases-{args.cases}.sqlite3"
 
 
 # --- (a) transitions per second ------------------------------------------------------------------------
@@ -433,7 +402,7 @@ def indicator_figures(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    label = configure(args)
+    label = configure(args, scratch_sqlite(args))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     import django
 

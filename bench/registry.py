@@ -40,6 +40,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import add_database_args, configure, percentile, timed  # noqa: E402  (bench/ is sys.path[0])
+
 MEAN_HOUSEHOLD = 2.46  # persons per household in linli.seed.people
 
 
@@ -47,16 +50,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--persons", type=int, default=1_000_000, help="persons to search among (approximate)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--pg",
-        nargs="?",
-        const=os.environ.get("DATABASE_URL", ""),
-        default=None,
-        metavar="URL",
-        help="run on PostgreSQL (URL, or $DATABASE_URL when omitted)",
-    )
-    parser.add_argument("--sqlite", default=None, metavar="FILE", help="default /tmp/linli-bench-registry-<n>.sqlite3")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the scratch database first")
+    add_database_args(parser, "/tmp/linli-bench-registry-<n>.sqlite3")
     parser.add_argument("--queries", type=int, default=30, help="queries per kind")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each query (after one warm-up)")
     parser.add_argument("--seed-persons", type=int, default=100_000, help="persons for the seeding comparison; 0 skips")
@@ -64,33 +58,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def configure(args: argparse.Namespace) -> str:
-    if args.pg is not None:
-        if not args.pg.startswith(("postgres://", "postgresql://")):
-            sys.exit("--pg needs a postgresql:// URL (or DATABASE_URL set to one)")
-        os.environ["DATABASE_URL"] = args.pg
-        return args.pg.rsplit("@", 1)[-1]
-    path = Path(args.sqlite or f"/tmp/linli-bench-registry-{args.persons}.sqlite3")
-    if args.fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return str(path)
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def timed(func: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
-    result = func()  # warm-up
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = func()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
+def scratch_sqlite(args: argparse.Namespace) -> str:
+    return f"/tmp/linli-bench-registry-{args.persons}.sqlite3"
 
 
 def seeding_comparison(persons: int, seed: int) -> None:
@@ -141,7 +110,7 @@ def seeding_comparison(persons: int, seed: int) -> None:
 
 def main() -> None:
     args = parse_args()
-    label = configure(args)
+    label = configure(args, scratch_sqlite(args))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     import django
 
