@@ -16,14 +16,13 @@ The contact phone is masked in every response (serializers.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action as drf_action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -34,8 +33,8 @@ from linli.accounts.models import Assignment
 from linli.accounts.roles import Capability, Role
 from linli.cases import serializers as s
 from linli.cases import workflow as wf
-from linli.cases.models import Case, Category, Extension, Step, Whistle
-from linli.core.actions import ActionError
+from linli.cases.models import Case, Category, Step, Whistle
+from linli.cases.verbs import VERBS, Verb
 from linli.core.api import ApiErrorsMixin, CapabilityPermission, HasCapability, ScopedViewSet, has_capability
 from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, within_region
 
@@ -71,174 +70,18 @@ def held_by(user: Any) -> Q:
 # --- transitions -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Transition:
-    """One POST action: its input form and how it calls the workflow (with ``expected_version``)."""
+def _make_transition(entry: Verb) -> Callable[..., Response]:
+    verb = entry.name
 
-    form: type[serializers.Serializer[Any]]
-    apply: Callable[[Any, Case, dict[str, Any], list[Any], int | None], Any]
-    description: Any
-
-
-def _pending_extension(case: Case, extension_id: int | None) -> Extension:
-    if extension_id is not None:
-        found = Extension.objects.filter(case=case, pk=extension_id).first()
-        if found is None:
-            raise ActionError(
-                _("事件 %(number)s 没有编号为 %(id)s 的延期申请。") % {"number": case.number, "id": extension_id},
-                field="extension",
-            )
-        return found
-    pending = Extension.objects.filter(case=case, status="pending").order_by("-requested_at").first()
-    if pending is None:
-        raise ActionError(_("事件 %(number)s 没有待审批的延期申请。") % {"number": case.number}, code="state")
-    return pending
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "accept": Transition(
-        s.NoteSerializer,
-        lambda u, c, d, p, v: wf.accept_case(u, c, note=d.get("note", ""), expected_version=v),
-        gettext_lazy("受理：待受理 → 待立案。"),
-    ),
-    "reject": Transition(
-        s.ReasonSerializer,
-        lambda u, c, d, p, v: wf.reject_case(u, c, reason=d["reason"], expected_version=v),
-        gettext_lazy("不予受理（须填写理由，告知反映人）。"),
-    ),
-    "register": Transition(
-        s.RegisterSerializer,
-        lambda u, c, d, p, v: wf.register_case(
-            u, c, category=d.get("category"), priority=d.get("priority"), note=d.get("note", ""), expected_version=v
-        ),
-        gettext_lazy("立案：待立案 → 待派遣；可更正分类和紧急程度。"),
-    ),
-    "dispatch": Transition(
-        s.DispatchSerializer,
-        lambda u, c, d, p, v: wf.dispatch_case(
-            u,
-            c,
-            to_region=d.get("to_region"),
-            to_department=d.get("to_department"),
-            note=d.get("note", ""),
-            expected_version=v,
-        ),
-        gettext_lazy("派遣：默认按分类和事发地派遣，也可指定本级或下级区域、或职能部门；办结时限从此开始计算。"),
-    ),
-    "progress": Transition(
-        s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.note_progress(u, c, note=d["note"], photos=p, expected_version=v),
-        gettext_lazy("记录处置进展（可附照片，multipart 字段 photos），状态不变。"),
-    ),
-    "report_back": Transition(
-        s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.report_back(u, c, note=d["note"], photos=p, expected_version=v),
-        gettext_lazy("处置反馈（可附照片）：处置中 → 待核查，交回派遣层级核查。"),
-    ),
-    "verify": Transition(
-        s.NoteSerializer,
-        lambda u, c, d, p, v: wf.verify_case(u, c, passed=True, note=d.get("note", ""), expected_version=v),
-        gettext_lazy("核查通过：待核查 → 待结案。"),
-    ),
-    "rework": Transition(
-        s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.verify_case(u, c, passed=False, note=d["note"], expected_version=v),
-        gettext_lazy("核查不通过（返工）：退回处置单位，办结时限不变。"),
-    ),
-    "close": Transition(
-        s.NoteSerializer,
-        lambda u, c, d, p, v: wf.close_case(u, c, note=d.get("note", ""), expected_version=v),
-        gettext_lazy("结案：待结案 → 已结案。"),
-    ),
-    "rate": Transition(
-        s.RateSerializer,
-        lambda u, c, d, p, v: wf.rate_case(
-            u,
-            c,
-            rating=d["rating"],
-            comment=d.get("comment", ""),
-            contacted=d["contacted"],
-            solved=d.get("solved"),
-            expected_version=v,
-        ),
-        gettext_lazy("评价 / 回访：满意、基本满意、不满意。"),
-    ),
-    "return": Transition(
-        s.ReasonSerializer,
-        lambda u, c, d, p, v: wf.return_case(u, c, reason=d["reason"], expected_version=v),
-        gettext_lazy("退回（派遣有误）：回到派遣层级重新派遣。"),
-    ),
-    "escalate": Transition(
-        s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.escalate_case(u, c, note=d["note"], expected_version=v),
-        gettext_lazy("上报上级：承办层级上移一级。"),
-    ),
-    "self_handle": Transition(
-        s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.self_handle_case(u, c, note=d["note"], photos=p, expected_version=v),
-        gettext_lazy("自行处置：上报的网格员当场解决，直接结案（可附照片）。"),
-    ),
-    "request_extension": Transition(
-        s.ExtensionRequestSerializer,
-        lambda u, c, d, p, v: wf.request_extension(u, c, hours=d["hours"], reason=d["reason"], expected_version=v),
-        gettext_lazy("申请延期（工作小时），由上级审批。"),
-    ),
-    "decide_extension": Transition(
-        s.ExtensionDecisionSerializer,
-        lambda u, c, d, p, v: wf.decide_extension(
-            u,
-            _pending_extension(c, d.get("extension")),
-            approve=d["approve"],
-            note=d.get("note", ""),
-            expected_version=v,
-        ),
-        gettext_lazy("审批延期：批准则办结时限按工作时间顺延。"),
-    ),
-    "supervise": Transition(
-        s.RequiredNoteSerializer,
-        lambda u, c, d, p, v: wf.supervise_case(u, c, note=d["note"], expected_version=v),
-        gettext_lazy("督办：上级标记并留言。"),
-    ),
-    "merge": Transition(
-        s.MergeSerializer,
-        lambda u, c, d, p, v: wf.merge_case(u, c, into=d["into"], note=d.get("note", ""), expected_version=v),
-        gettext_lazy("合并重复件到另一个未办结的事件。"),
-    ),
-    "reopen": Transition(
-        s.ReasonSerializer,
-        lambda u, c, d, p, v: wf.reopen_case(u, c, reason=d["reason"], expected_version=v),
-        gettext_lazy("重新办理已结案的事件（派遣层级）。"),
-    ),
-    "whistle": Transition(
-        s.WhistleInputSerializer,
-        lambda u, c, d, p, v: wf.whistle_case(
-            u, c, departments=d["departments"], kind=d["kind"], note=d["note"], expected_version=v
-        ),
-        gettext_lazy("吹哨：承办的街道或社区召集职能部门报到。"),
-    ),
-    "check_in": Transition(
-        s.NoteSerializer,
-        lambda u, c, d, p, v: wf.check_in(u, c, note=d.get("note", ""), expected_version=v),
-        gettext_lazy("报到：被吹哨的部门到场；超过报到时限记为迟到。"),
-    ),
-    "report_part": Transition(
-        s.ReportPartSerializer,
-        lambda u, c, d, p, v: wf.report_part(u, c, report=d["report"], expected_version=v),
-        gettext_lazy("被吹哨部门反馈承办情况（须先报到）。"),
-    ),
-}
-
-
-def _make_transition(verb: str, transition: Transition) -> Callable[..., Response]:
     def handler(self: CaseViewSet, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
-        return self.transition(request, verb, transition)
+        return self.transition(request, entry)
 
     handler.__name__ = f"do_{verb}"
-    handler.__doc__ = str(transition.description)
+    handler.__doc__ = str(entry.description)
     schema = extend_schema(
-        summary=wf.RULES[verb].label,
-        description=transition.description,
-        request=transition.form,
+        summary=entry.rule.label,
+        description=entry.description,
+        request=entry.serializer,
         responses={200: s.CaseDetailSerializer, 400: VALIDATION_ERROR, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
     )
     action = drf_action(detail=True, methods=["post"], url_path=verb, url_name=verb.replace("_", "-"))(handler)
@@ -338,22 +181,22 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedViewSet):
         case = wf.report_case(request.user, photos=request.FILES.getlist("photos"), **data)
         return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
-    def transition(self, request: Request, verb: str, transition: Transition) -> Response:
+    def transition(self, request: Request, entry: Verb) -> Response:
         case = self.get_object()  # 404 outside scope, before anything about the body
         user = request.user
         if not (has_capability(user, Capability.HANDLE_CASES) or has_capability(user, Capability.REPORT_CASES)):
             raise exceptions.PermissionDenied(_("您的角色不能办理事件。"))
-        form = transition.form(data=request.data, context=self.get_serializer_context())
+        form = entry.serializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         version = data.pop("expected_version", None)
         photos = list(request.FILES.getlist("photos"))
-        transition.apply(user, case, data, photos, version)
+        entry.perform(user, case, data, photos, version)
         return Response(self._detail(case))
 
 
-for _verb, _transition in TRANSITIONS.items():
-    setattr(CaseViewSet, f"do_{_verb}", _make_transition(_verb, _transition))
+for _entry in VERBS.values():
+    setattr(CaseViewSet, f"do_{_entry.name}", _make_transition(_entry))
 
 
 @extend_schema(tags=["cases"])

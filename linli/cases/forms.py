@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Department
 from linli.cases.choices import Priority, Rating, WhistleKind
-from linli.cases.models import Category
+from linli.cases.models import Case, Category
+from linli.cases.workflow import route
+from linli.core.actions import ActionError
 from linli.core.forms import ActionErrorMixin
-from linli.places.models import Building, House
+from linli.places.models import Building, House, Region
 
 # A select with more places than this is useless on a phone: pick a point on the map instead.
 MAX_PLACE_CHOICES = 500
@@ -160,12 +162,16 @@ class NotePhotosForm(ActionErrorMixin, forms.Form):
 
 class RegisterForm(ActionErrorMixin, forms.Form):
     category = CategoryField(label=_("事件类别"), required=False)
-    priority = forms.ChoiceField(label=_("紧急程度"), choices=Priority.choices, required=False)
+    priority = forms.TypedChoiceField(label=_("紧急程度"), choices=Priority.choices, required=False, empty_value=None)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].prepare()  # type: ignore[attr-defined]
+
+    @classmethod
+    def for_case(cls, case: Case, user: Any, data: Any = None, files: Any = None, *, prefix: str) -> RegisterForm:
+        return cls(data, files, prefix=prefix, initial={"category": case.category_id, "priority": case.priority})
 
 
 class DispatchForm(ActionErrorMixin, forms.Form):
@@ -180,10 +186,64 @@ class DispatchForm(ActionErrorMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = targets or []  # type: ignore[attr-defined]
 
+    @classmethod
+    def for_case(cls, case: Case, user: Any, data: Any = None, files: Any = None, *, prefix: str) -> DispatchForm:
+        targets, default = dispatch_targets(case)
+        return cls(data, files, prefix=prefix, targets=targets, initial={"target": default})
+
+    def clean(self) -> dict[str, Any]:
+        """``target`` ("r:<id>" or "d:<id>", one of the choices) → ``to_region`` / ``to_department``, the
+        action's own arguments (the API's field names)."""
+        data = super().clean() or {}
+        kind, _sep, raw = str(data.get("target") or "").partition(":")
+        data["to_region"] = Region.objects.filter(pk=int(raw)).first() if kind == "r" and raw.isdigit() else None
+        data["to_department"] = (
+            Department.objects.filter(pk=int(raw)).first() if kind == "d" and raw.isdigit() else None
+        )
+        return data
+
+
+def dispatch_targets(case: Case) -> tuple[list[tuple[str, str]], str]:
+    """The levels of the dispatcher's subtree that contain the place, then the departments; and the routed one."""
+    holder = case.holder_region
+    prefixes = [case.region_path[:n] for n in range(len(holder.path), len(case.region_path) + 1, 4)]
+    levels = Region.objects.filter(path__in=prefixes).order_by("depth", "path")
+    choices: list[tuple[str, str]] = [(f"r:{r.pk}", f"{r.name}（{r.get_kind_display()}）") for r in levels]
+    choices += [(f"d:{d.pk}", f"{d.name}（{gettext('职能部门')}）") for d in Department.objects.order_by("code")]
+    try:
+        region, department = route(case)
+    except ActionError:
+        return choices, f"r:{holder.pk}"
+    if department is not None:
+        default = f"d:{department.pk}"
+    elif region.path.startswith(holder.path):
+        default = f"r:{region.pk}"
+    else:
+        default = f"r:{holder.pk}"
+    return choices, default
+
 
 class RateForm(ActionErrorMixin, forms.Form):
+    """评价 / 回访 — what the API's rate takes: the rating, a comment, whether the reporter was reached
+    and whether they say the problem is solved (unset: judged from the rating)."""
+
     rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("评价意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    contacted = forms.TypedChoiceField(
+        label=_("回访联系"),
+        choices=[("1", _("已联系上反映人")), ("0", _("未能联系上"))],
+        coerce=lambda value: value == "1",
+        empty_value=True,  # type: ignore[arg-type]  # no field in the post (an older page): "contacted", the default
+        required=False,
+        initial="1",
+    )
+    solved = forms.TypedChoiceField(
+        label=_("问题是否解决"),
+        choices=[("", _("按评价判断")), ("1", _("已解决")), ("0", _("未解决"))],
+        coerce=lambda value: value == "1",
+        empty_value=None,
+        required=False,
+    )
 
 
 class ExtensionForm(ActionErrorMixin, forms.Form):
@@ -202,8 +262,26 @@ class DecideExtensionForm(ActionErrorMixin, forms.Form):
 
 
 class MergeForm(ActionErrorMixin, forms.Form):
+    """合并 — the page names the case by its number (what a worker reads off a slip); cleaned into the
+    case itself, as the API's id is."""
+
     into = forms.CharField(label=_("合并到（事件编号）"), max_length=20)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    @classmethod
+    def for_case(cls, case: Case, user: Any, data: Any = None, files: Any = None, *, prefix: str) -> MergeForm:
+        return cls(data, files, prefix=prefix, user=user)
+
+    def clean_into(self) -> Case:
+        number = (self.cleaned_data.get("into") or "").strip()
+        target = Case.objects.visible_to(self.user).filter(number=number).first() if self.user else None
+        if target is None:
+            raise forms.ValidationError(gettext("没有找到您可查看的事件 %(number)s。") % {"number": number})
+        return target
 
 
 class WhistleForm(ActionErrorMixin, forms.Form):

@@ -29,33 +29,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.models import Assignment, Department
+from linli.accounts.models import Assignment
 from linli.accounts.roles import Capability, Role
 from linli.cases import workflow as wf
-from linli.cases.choices import OPEN_STATUSES, CaseStatus, ExtensionStatus
+from linli.cases.choices import OPEN_STATUSES, CaseStatus
 from linli.cases.forms import (
     CaseFilterForm,
-    DecideExtensionForm,
-    DispatchForm,
-    ExtensionForm,
-    MergeForm,
-    NoteForm,
-    NotePhotosForm,
-    RateForm,
-    ReasonForm,
-    RegisterForm,
     ReportForm,
-    ReportPartForm,
-    WhistleForm,
 )
 from linli.cases.models import Attachment, Case, Step, Summons, Whistle
+from linli.cases.verbs import VERBS
 from linli.core import worktime
 from linli.core.actions import ActionError
+from linli.core.forms import show_refusal
 from linli.core.masking import mask_phone
 from linli.core.paging import DeferredJoinPaginator
 from linli.core.scope import get_visible_or_404
 from linli.places import geo
-from linli.places.models import Region
 
 CASES_PER_PAGE = 20
 MAP_LIMIT = 2000
@@ -357,67 +347,6 @@ def report(request: HttpRequest) -> HttpResponse:
 
 # --- the case page -------------------------------------------------------------------------------
 
-VERB_FORMS: dict[str, type[Any]] = {
-    "accept": NoteForm,
-    "reject": ReasonForm,
-    "register": RegisterForm,
-    "dispatch": DispatchForm,
-    "progress": NotePhotosForm,
-    "report_back": NotePhotosForm,
-    "verify": NoteForm,
-    "rework": NoteForm,
-    "close": NoteForm,
-    "rate": RateForm,
-    "return": ReasonForm,
-    "escalate": NoteForm,
-    "self_handle": NotePhotosForm,
-    "request_extension": ExtensionForm,
-    "decide_extension": DecideExtensionForm,
-    "supervise": NoteForm,
-    "merge": MergeForm,
-    "reopen": ReasonForm,
-    "whistle": WhistleForm,
-    "check_in": NoteForm,
-    "report_part": ReportPartForm,
-}
-# Verbs whose action ends or hands the case on: shown as the primary button.
-PRIMARY_VERBS = frozenset(
-    {"accept", "register", "dispatch", "report_back", "verify", "close", "check_in", "report_part"}
-)
-
-
-def dispatch_targets(case: Case) -> tuple[list[tuple[str, str]], str]:
-    """The levels of the dispatcher's subtree that contain the place, then the departments; and the routed one."""
-    holder = case.holder_region
-    prefixes = [case.region_path[:n] for n in range(len(holder.path), len(case.region_path) + 1, 4)]
-    levels = Region.objects.filter(path__in=prefixes).order_by("depth", "path")
-    choices: list[tuple[str, str]] = [(f"r:{r.pk}", f"{r.name}（{r.get_kind_display()}）") for r in levels]
-    choices += [(f"d:{d.pk}", f"{d.name}（{_('职能部门')}）") for d in Department.objects.order_by("code")]
-    try:
-        region, department = wf.route(case)
-    except ActionError:
-        return choices, f"r:{holder.pk}"
-    if department is not None:
-        default = f"d:{department.pk}"
-    elif region.path.startswith(holder.path):
-        default = f"r:{region.pk}"
-    else:
-        default = f"r:{holder.pk}"
-    return choices, default
-
-
-def _verb_form(verb: str, case: Case, data: Any = None, files: Any = None) -> Any:
-    form_class = VERB_FORMS[verb]
-    prefix = verb
-    if form_class is DispatchForm:
-        targets, default = dispatch_targets(case)
-        return DispatchForm(data, files, prefix=prefix, targets=targets, initial={"target": default})
-    if form_class is RegisterForm:
-        return RegisterForm(
-            data, files, prefix=prefix, initial={"category": case.category_id, "priority": case.priority}
-        )
-    return form_class(data, files, prefix=prefix)
-
 
 def _case_for_page(user: Any, pk: int) -> Case:
     queryset = Case.objects.select_related(
@@ -460,13 +389,13 @@ def _render_case(
     forms = forms or {}
     buttons = []
     for verb in verbs:
-        form = forms.get(verb) or _verb_form(verb, case)
+        form = forms.get(verb) or VERBS[verb].page_form(case, user)
         buttons.append(
             {
                 "verb": verb,
-                "label": wf.verb_label(verb),
+                "label": VERBS[verb].label,
                 "form": form,
-                "primary": verb in PRIMARY_VERBS,
+                "primary": VERBS[verb].primary,
                 "open": verb == open_verb,
                 "multipart": "photos" in form.fields,
             }
@@ -506,94 +435,21 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, _case_for_page(request.user, pk))
 
 
-def _perform(verb: str, user: Any, case: Case, data: dict[str, Any], files: list[Any], version: int) -> Any:
-    """Call the action behind one button."""
-    note = data.get("note", "") or ""
-    if verb == "accept":
-        return wf.accept_case(user, case, note=note, expected_version=version)
-    if verb == "reject":
-        return wf.reject_case(user, case, reason=data["reason"], expected_version=version)
-    if verb == "register":
-        return wf.register_case(
-            user,
-            case,
-            category=data["category"],
-            priority=data["priority"] or None,
-            note=note,
-            expected_version=version,
-        )
-    if verb == "dispatch":
-        kind, _sep, raw = str(data["target"]).partition(":")
-        if kind == "d":
-            department = Department.objects.get(pk=int(raw))
-            return wf.dispatch_case(user, case, to_department=department, note=note, expected_version=version)
-        region = Region.objects.get(pk=int(raw))
-        return wf.dispatch_case(user, case, to_region=region, note=note, expected_version=version)
-    if verb == "progress":
-        return wf.note_progress(user, case, note=note, photos=files, expected_version=version)
-    if verb == "report_back":
-        return wf.report_back(user, case, note=note, photos=files, expected_version=version)
-    if verb in ("verify", "rework"):
-        return wf.verify_case(user, case, passed=verb == "verify", note=note, expected_version=version)
-    if verb == "close":
-        return wf.close_case(user, case, note=note, expected_version=version)
-    if verb == "rate":
-        return wf.rate_case(
-            user, case, rating=data["rating"], comment=data.get("comment", ""), expected_version=version
-        )
-    if verb == "return":
-        return wf.return_case(user, case, reason=data["reason"], expected_version=version)
-    if verb == "escalate":
-        return wf.escalate_case(user, case, note=note, expected_version=version)
-    if verb == "self_handle":
-        return wf.self_handle_case(user, case, note=note, photos=files, expected_version=version)
-    if verb == "request_extension":
-        return wf.request_extension(user, case, hours=data["hours"], reason=data["reason"], expected_version=version)
-    if verb == "decide_extension":
-        extension = case.extensions.filter(status=ExtensionStatus.PENDING).order_by("requested_at").first()
-        if extension is None:
-            raise ActionError(_("该事件没有待审批的延期申请。"), code="state")
-        return wf.decide_extension(user, extension, approve=data["approve"], note=note, expected_version=version)
-    if verb == "supervise":
-        return wf.supervise_case(user, case, note=note, expected_version=version)
-    if verb == "merge":
-        number = (data.get("into") or "").strip()
-        target = Case.objects.visible_to(user).filter(number=number).first()
-        if target is None:
-            raise ActionError(_("没有找到您可查看的事件 %(number)s。") % {"number": number}, field="into")
-        return wf.merge_case(user, case, into=target, note=note, expected_version=version)
-    if verb == "reopen":
-        return wf.reopen_case(user, case, reason=data["reason"], expected_version=version)
-    if verb == "whistle":
-        return wf.whistle_case(
-            user,
-            case,
-            departments=data["departments"],
-            kind=data["kind"],
-            note=note,
-            expected_version=version,
-        )
-    if verb == "check_in":
-        return wf.check_in(user, case, note=note, expected_version=version)
-    if verb == "report_part":
-        return wf.report_part(user, case, report=data["report"], expected_version=version)
-    raise Http404
-
-
 @case_reader_required
 def case_do(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     """POST one button of the case page: 409 for a stale version or a status that no longer allows it,
     403 for a user the action refuses, 400 for bad input; success redirects back to the case."""
     user: Any = request.user
     case = _case_for_page(user, pk)
-    if verb not in VERB_FORMS:
+    entry = VERBS.get(verb)
+    if entry is None:
         raise Http404
     if request.method != "POST":
         return redirect("cases:detail", pk=case.pk)
     if not (user.has_capability(Capability.HANDLE_CASES) or user.has_capability(Capability.REPORT_CASES)):
         raise PermissionDenied(_("您的角色不能办理事件。"))
     raw_version = request.POST.get("expected_version", "")
-    form = _verb_form(verb, case, request.POST, request.FILES)
+    form = entry.page_form(case, user, request.POST, request.FILES)
     if not raw_version.isdigit():
         form.add_error(None, _("页面缺少版本信息，请刷新后再操作。"))
         return _render_case(request, case, forms={verb: form}, open_verb=verb, status=400)
@@ -601,14 +457,14 @@ def case_do(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if not form.is_valid():
         return _render_case(request, case, forms={verb: form}, open_verb=verb, status=400)
     try:
-        _perform(verb, user, case, form.cleaned_data, request.FILES.getlist(f"{verb}-photos"), version)
+        entry.perform(user, case, form.cleaned_data, request.FILES.getlist(f"{verb}-photos"), version)
     except ActionError as error:
         fresh = _case_for_page(user, pk)
         if error.code in ("conflict", "state"):
             return _render_case(request, fresh, error=error.message, conflict=error.code == "conflict", status=409)
-        form.add_action_error(error)
+        show_refusal(form, error)
         return _render_case(request, fresh, forms={verb: form}, open_verb=verb, status=400)
-    messages.success(request, _("已%(verb)s。") % {"verb": wf.verb_label(verb)})
+    messages.success(request, _("已%(verb)s。") % {"verb": entry.label})
     return redirect("cases:detail", pk=case.pk)
 
 

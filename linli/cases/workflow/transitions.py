@@ -391,6 +391,23 @@ def request_extension(
     return extension
 
 
+def pending_extension(case: Case, extension_id: int | None = None) -> Extension:
+    """The extension request a decision is about: the one named, else the case's pending one (a case has
+    at most one pending: ``request_extension`` refuses a second)."""
+    if extension_id is not None:
+        found = Extension.objects.filter(case=case, pk=extension_id).first()
+        if found is None:
+            raise ActionError(
+                _("事件 %(number)s 没有编号为 %(id)s 的延期申请。") % {"number": case.number, "id": extension_id},
+                field="extension",
+            )
+        return found
+    pending = Extension.objects.filter(case=case, status=ExtensionStatus.PENDING).order_by("requested_at").first()
+    if pending is None:
+        raise ActionError(_("事件 %(number)s 没有待审批的延期申请。") % {"number": case.number}, code="state")
+    return pending
+
+
 @action
 def decide_extension(
     actor: Any,
