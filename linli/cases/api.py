@@ -16,7 +16,7 @@ The contact phone is masked in every response (serializers.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -29,11 +29,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from linli.accounts.models import Assignment
-from linli.accounts.roles import Capability, Role
+from linli.accounts.roles import Capability
 from linli.cases import serializers as s
 from linli.cases import workflow as wf
-from linli.cases.models import Case, Category, Step, Whistle
+from linli.cases.models import Case, CaseQuerySet, Category, Step, Whistle
 from linli.cases.verbs import VERBS, Verb
 from linli.core.api import ApiErrorsMixin, CapabilityPermission, HasCapability, ScopedViewSet, has_capability
 from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, within_region
@@ -52,19 +51,6 @@ class CanReadCases(CapabilityPermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         return has_capability(user, Capability.VIEW_CASES) or has_capability(user, Capability.REPORT_CASES)
-
-
-def held_by(user: Any) -> Q:
-    """Cases the user's level or department holds now (the ``holder=mine`` filter; mirrors ``workflow.holds``)."""
-    condition = Q(pk__in=[])
-    for role, region_id, path, department_id in (
-        Assignment.objects.active().filter(user=user).values_list("role", "region_id", "region__path", "department_id")
-    ):
-        if role == Role.DEPARTMENT_STAFF and department_id is not None:
-            condition |= Q(holder_department_id=department_id, region_path__subtree=path)
-        elif role in wf.STAFF_ROLES:
-            condition |= Q(holder_region_id=region_id, holder_department__isnull=True)
-    return condition
 
 
 # --- transitions -----------------------------------------------------------------------------------
@@ -150,7 +136,7 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedViewSet):
         if "status" in filters:
             queryset = queryset.filter(status=filters["status"])
         if filters.get("holder") == "mine":
-            queryset = queryset.filter(held_by(self.request.user))
+            queryset = cast(CaseQuerySet, queryset).held_by(self.request.user)
         if "category" in filters:
             code = filters["category"]
             queryset = queryset.filter(Q(category__code=code) | Q(category__parent__code=code))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.roles import Role
+from linli.places.choices import RegionKind
+
 
 class CaseStatus(models.TextChoices):
     REPORTED = "reported", _("待受理")
@@ -110,3 +113,13 @@ class MediationMethod(models.TextChoices):
     INDUSTRY = "industry", _("行业调解")
     LAWYER = "lawyer", _("律师调解")
     JUDICIAL = "judicial", _("司法调解")
+
+
+# Which role acts for a region level that holds a case (a grid worker for a grid …).
+LEVEL_ROLE: dict[str, str] = {
+    RegionKind.GRID: Role.GRID_WORKER,
+    RegionKind.COMMUNITY: Role.COMMUNITY_WORKER,
+    RegionKind.SUBDISTRICT: Role.SUBDISTRICT_STAFF,
+    RegionKind.DISTRICT: Role.DISTRICT_LEADER,
+}
+STAFF_ROLES = frozenset(LEVEL_ROLE.values())

@@ -16,8 +16,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from linli.accounts.models import Department
+from linli.accounts.models import Assignment, Department
+from linli.accounts.roles import Role
 from linli.cases.choices import (
+    LEVEL_ROLE,
+    OPEN_STATUSES,
     CaseStatus,
     CategoryKind,
     DisputeScale,
@@ -84,6 +87,41 @@ class Category(models.Model):
         return self.parent_id is not None
 
 
+Acting = tuple[str, int, str, str, "int | None"]  # role, region id, region kind, region path, department id
+
+
+def acting_assignments(user: Any) -> list[Acting]:
+    """The user's assignments active today as (role, region id, region kind, region path, department id).
+
+    Read once per request (cached on the user object): the case pages ask several questions per case."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached: list[Acting] | None = getattr(user, "_linli_case_assignments", None)
+    if cached is None:
+        cached = list(
+            Assignment.objects.active()
+            .filter(user=user)
+            .values_list("role", "region_id", "region__kind", "region__path", "department_id")
+        )
+        user._linli_case_assignments = cached
+    return cached
+
+
+def holder_keys(user: Any) -> tuple[frozenset[int], tuple[tuple[int, str], ...]]:
+    """Where the user acts as a case's holder: the regions they are assigned to with that level's role
+    (``LEVEL_ROLE``: a grid worker for their grid, a community worker for their community …), and
+    (department, subtree path) for department staff, who hold what their department holds there."""
+    regions = frozenset(
+        region_id for role, region_id, kind, _path, _dept in acting_assignments(user) if LEVEL_ROLE.get(kind) == role
+    )
+    departments = tuple(
+        (dept, path)
+        for role, _region_id, _kind, path, dept in acting_assignments(user)
+        if role == Role.DEPARTMENT_STAFF and dept is not None
+    )
+    return regions, departments
+
+
 class CaseQuerySet(ScopedQuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """The region subtree rule, narrowed for two roles.
@@ -94,15 +132,10 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         """
         if user is None or not user.is_authenticated:
             return self.none()
-        from linli.accounts.models import Assignment
-        from linli.accounts.roles import Role
-
         full: list[str] = []
         department: list[tuple[str, int]] = []
         resident = False
-        for role, path, dept in (
-            Assignment.objects.active().filter(user=user).values_list("role", "region__path", "department_id")
-        ):
+        for role, _region_id, _kind, path, dept in acting_assignments(user):
             if role == Role.RESIDENT:
                 resident = True
             elif role == Role.DEPARTMENT_STAFF and dept is not None:
@@ -126,9 +159,20 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         return result
 
     def open(self) -> CaseQuerySet:
-        from linli.cases.choices import OPEN_STATUSES
-
         return self.filter(status__in=OPEN_STATUSES)
+
+    def held_by(self, user: Any) -> CaseQuerySet:
+        """Cases the user's level or department holds now (the inboxes, the API's ``holder=mine``).
+
+        The queryset form of ``workflow.holds``; both read ``holder_keys``, the one definition of who
+        acts for the holder."""
+        regions, departments = holder_keys(user)
+        condition = Q(pk__in=[])
+        if regions:
+            condition |= Q(holder_region_id__in=sorted(regions), holder_department__isnull=True)
+        for department_id, path in departments:
+            condition |= Q(holder_department_id=department_id, holder_region__path__startswith=path)
+        return self.filter(condition)
 
     def held_by_region(self, region: Region) -> CaseQuerySet:
         return self.filter(holder_region=region, holder_department__isnull=True)

@@ -29,7 +29,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.models import Assignment
 from linli.accounts.roles import Capability, Role
 from linli.cases import workflow as wf
 from linli.cases.choices import OPEN_STATUSES, CaseStatus
@@ -37,7 +36,7 @@ from linli.cases.forms import (
     CaseFilterForm,
     ReportForm,
 )
-from linli.cases.models import Attachment, Case, Step, Summons, Whistle
+from linli.cases.models import Attachment, Case, Step, Summons, Whistle, acting_assignments
 from linli.cases.verbs import VERBS
 from linli.core import worktime
 from linli.core.actions import ActionError
@@ -140,39 +139,12 @@ INBOX_TABS: list[Tab] = [
 TABS_BY_KEY = {tab.key: tab for tab in INBOX_TABS}
 
 
-def _active_assignments(user: Any) -> list[tuple[str, int, str, str, int | None]]:
-    """(role, region id, region kind, region path, department id) of the user's assignments; cached per request."""
-    cached: list[tuple[str, int, str, str, int | None]] | None = getattr(user, "_linli_case_page_assignments", None)
-    if cached is None:
-        cached = list(
-            Assignment.objects.active()
-            .filter(user=user)
-            .values_list("role", "region_id", "region__kind", "region__path", "department_id")
-        )
-        user._linli_case_page_assignments = cached
-    return cached
-
-
-def held_condition(user: Any) -> Q | None:
-    """Cases held by the user's level(s): a region they act for with the matching role, or their department."""
-    condition = Q()
-    for role, region_id, kind, path, department_id in _active_assignments(user):
-        if role == Role.DEPARTMENT_STAFF and department_id:
-            condition |= Q(holder_department_id=department_id, holder_region__path__startswith=path)
-        elif role in wf.STAFF_ROLES and wf.LEVEL_ROLE.get(kind) == role:
-            condition |= Q(holder_region_id=region_id, holder_department__isnull=True)
-    return condition or None
-
-
 def user_departments(user: Any) -> list[int]:
-    return [d for role, _r, _k, _p, d in _active_assignments(user) if role == Role.DEPARTMENT_STAFF and d]
+    return [d for role, _r, _k, _p, d in acting_assignments(user) if role == Role.DEPARTMENT_STAFF and d]
 
 
 def held_cases(user: Any) -> QuerySet[Case]:
-    condition = held_condition(user)
-    if condition is None:
-        return Case.objects.none()
-    return Case.objects.visible_to(user).filter(condition, status__in=OPEN_STATUSES)
+    return Case.objects.visible_to(user).held_by(user).filter(status__in=OPEN_STATUSES)
 
 
 def summoned_cases(user: Any) -> QuerySet[Case]:
@@ -331,7 +303,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:detail", pk=case.pk)
         else:
             status = 400
-    may_self_handle = any(role == Role.GRID_WORKER for role, *_rest in _active_assignments(user))
+    may_self_handle = any(role == Role.GRID_WORKER for role, *_rest in acting_assignments(user))
     return render(
         request,
         "cases/report.html",

@@ -213,3 +213,14 @@ def test_random_sequences_never_break_the_invariants(city: TestCity, moves: list
             raise Rollback
     except Rollback:
         pass
+
+
+def test_the_held_by_query_and_the_per_case_check_agree(city: TestCity) -> None:
+    """``Case.objects.held_by`` (inboxes, ``holder=mine``) and ``workflow.holds`` (buttons, actions) are one rule."""
+    cases = [build(city, state) for state in EXPECTED]
+    for role in ROLES:
+        user = city.users[role]
+        held = set(Case.objects.held_by(user).values_list("pk", flat=True))
+        for case in cases:
+            fresh = Case.objects.select_related("holder_region").get(pk=case.pk)
+            assert (fresh.pk in held) == wf.holds(user, fresh), (role, fresh.status)

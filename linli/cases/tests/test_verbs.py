@@ -194,9 +194,7 @@ def test_the_page_and_the_api_reach_the_same_outcome(city: TestCity, verb: str) 
     api = APIClient()
     api.force_authenticate(city.users[scenario.who])
     body = {name: _api_value(value, other) for name, value in scenario.api.items()}
-    answer = api.post(
-        f"/api/v1/cases/{by_api.pk}/{verb}/", {**body, "expected_version": by_api.version}, format="json"
-    )
+    answer = api.post(f"/api/v1/cases/{by_api.pk}/{verb}/", {**body, "expected_version": by_api.version}, format="json")
     assert answer.status_code == 200, answer.content.decode()
 
     assert outcome(by_page) == outcome(by_api)

@@ -11,59 +11,31 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.models import Assignment
 from linli.accounts.roles import Capability, Role
 from linli.cases.choices import (
+    LEVEL_ROLE,
     OPEN_STATUSES,
+    STAFF_ROLES,
     CaseStatus,
     ExtensionStatus,
 )
-from linli.cases.models import Case, Summons
+from linli.cases.models import Case, Summons, acting_assignments, holder_keys
 from linli.places.choices import RegionKind
 
 S = CaseStatus
-
-# Which role acts for a region level that holds a case.
-LEVEL_ROLE: dict[str, str] = {
-    RegionKind.GRID: Role.GRID_WORKER,
-    RegionKind.COMMUNITY: Role.COMMUNITY_WORKER,
-    RegionKind.SUBDISTRICT: Role.SUBDISTRICT_STAFF,
-    RegionKind.DISTRICT: Role.DISTRICT_LEADER,
-}
-STAFF_ROLES = frozenset(LEVEL_ROLE.values())
 
 
 # --- who -------------------------------------------------------------------------------------------
 
 
-def _assignments(user: Any) -> list[tuple[str, int, str, int | None]]:
-    """(role, region id, region path, department id) of the user's active assignments; cached per request."""
-    if user is None or not user.is_authenticated:
-        return []
-    cached: list[tuple[str, int, str, int | None]] | None = getattr(user, "_linli_case_assignments", None)
-    if cached is None:
-        cached = list(
-            Assignment.objects.active()
-            .filter(user=user)
-            .values_list("role", "region_id", "region__path", "department_id")
-        )
-        user._linli_case_assignments = cached
-    return cached
-
-
 def holds(user: Any, case: Case) -> bool:
-    """The user acts for the level (or department) that holds the case now."""
-    for role, region_id, path, department_id in _assignments(user):
-        if case.holder_department_id is not None:
-            if (
-                role == Role.DEPARTMENT_STAFF
-                and department_id == case.holder_department_id
-                and case.holder_region.path.startswith(path)
-            ):
-                return True
-        elif region_id == case.holder_region_id and role == LEVEL_ROLE.get(case.holder_region.kind):
-            return True
-    return False
+    """The user acts for the level (or department) that holds the case now (``Case.objects.held_by``
+    is the same rule as a query: both read ``holder_keys``)."""
+    regions, departments = holder_keys(user)
+    if case.holder_department_id is not None:
+        holder_path = case.holder_region.path
+        return any(dept == case.holder_department_id and holder_path.startswith(path) for dept, path in departments)
+    return case.holder_region_id in regions
 
 
 def is_above(user: Any, case: Case) -> bool:
@@ -71,10 +43,13 @@ def is_above(user: Any, case: Case) -> bool:
     holder_path = case.holder_region.path
     return any(
         role in STAFF_ROLES and holder_path.startswith(path) and len(path) < len(holder_path)
-        for role, _region_id, path, _dept in _assignments(user)
+        for role, _region_id, _kind, path, _dept in acting_assignments(user)
     ) or (
         case.holder_department_id is not None
-        and any(role in STAFF_ROLES and holder_path.startswith(path) for role, _r, path, _d in _assignments(user))
+        and any(
+            role in STAFF_ROLES and holder_path.startswith(path)
+            for role, _r, _kind, path, _d in acting_assignments(user)
+        )
     )
 
 
@@ -85,7 +60,7 @@ def is_verifier(user: Any, case: Case) -> bool:
     dispatcher = case.dispatcher_region
     return dispatcher is not None and any(
         region_id == dispatcher.pk and role == LEVEL_ROLE.get(dispatcher.kind)
-        for role, region_id, _path, _dept in _assignments(user)
+        for role, region_id, _kind, _path, _dept in acting_assignments(user)
     )
 
 
@@ -99,18 +74,19 @@ def _may_rate(user: Any, case: Case) -> bool:
     community_path = case.region_path[: 4 * 4]  # city/district/subdistrict/community: the 回访 is done there or above
     return any(
         role in STAFF_ROLES and role != Role.GRID_WORKER and community_path.startswith(path)
-        for role, _r, path, _d in _assignments(user)
+        for role, _r, _kind, path, _d in acting_assignments(user)
     )
 
 
 def _may_self_handle(user: Any, case: Case) -> bool:
     return is_reporter(user, case) and any(
-        role == Role.GRID_WORKER and region_id == case.region_id for role, region_id, _p, _d in _assignments(user)
+        role == Role.GRID_WORKER and region_id == case.region_id
+        for role, region_id, _kind, _p, _d in acting_assignments(user)
     )
 
 
 def _is_summoned(user: Any, case: Case) -> bool:
-    departments = {d for role, _r, _p, d in _assignments(user) if role == Role.DEPARTMENT_STAFF and d}
+    departments = {d for role, _r, _kind, _p, d in acting_assignments(user) if role == Role.DEPARTMENT_STAFF and d}
     return bool(departments) and any(
         s.department_id in departments for s in case.summonses.all() if s.reported_at is None
     )

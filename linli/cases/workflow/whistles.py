@@ -15,9 +15,9 @@ from linli.accounts.roles import Role
 from linli.cases.choices import (
     WhistleKind,
 )
-from linli.cases.models import Case, Summons, Whistle
+from linli.cases.models import Case, Summons, Whistle, acting_assignments
 from linli.cases.workflow.common import _begin, _clean_note, _finish, _now
-from linli.cases.workflow.rules import _assignments, _extra_condition
+from linli.cases.workflow.rules import _extra_condition
 from linli.core.actions import ActionError, action
 from linli.core.worktime import add_working_time
 
@@ -80,7 +80,7 @@ def whistle_case(
 
 
 def _own_summons(actor: Any, case: Case) -> Summons:
-    departments = {d for role, _r, _p, d in _assignments(actor) if role == Role.DEPARTMENT_STAFF and d}
+    departments = {d for role, _r, _kind, _p, d in acting_assignments(actor) if role == Role.DEPARTMENT_STAFF and d}
     summons = (
         Summons.objects.select_for_update()
         .filter(case=case, department_id__in=departments, reported_at__isnull=True)
