@@ -220,21 +220,24 @@ def dispute_page(request: HttpRequest, pk: int) -> HttpResponse:
             _("只有事件 %(number)s 的承办层级或派遣层级可以登记纠纷情况。") % {"number": case.number}
         )
     which = request.POST.get("which", "")
+    # The page sends the version it was drawn from; a stale one answers 409 like the case page's buttons.
+    raw_version = request.POST.get("expected_version", "")
+    version = int(raw_version) if raw_version.isdigit() else None
     try:
         if which == "dispute":
-            return _post_dispute(request, case)
+            return _post_dispute(request, case, version)
         if which == "mediation":
-            return _post_mediation(request, case)
+            return _post_mediation(request, case, version)
         if which == "follow_up":
-            return _post_follow_up(request, case)
+            return _post_follow_up(request, case, version)
     except ActionError as refused:
-        if refused.code == "state":
+        if refused.code in ("state", "conflict"):
             return _page(request, case, error=refused.message, status=409)
         raise
     return _page(request, case, error=_("请选择要保存的表单。"), status=400)
 
 
-def _post_dispute(request: HttpRequest, case: Case) -> HttpResponse:
+def _post_dispute(request: HttpRequest, case: Case, version: int | None) -> HttpResponse:
     form = DisputeForm(request.POST, prefix="d")
     formset = make_party_formset(request.POST, person_choices=_person_choices(request.user, case))
     if not (form.is_valid() and formset.is_valid()):
@@ -249,9 +252,10 @@ def _post_dispute(request: HttpRequest, case: Case) -> HttpResponse:
             people_involved=form.cleaned_data["people_involved"],
             amount=form.cleaned_data["amount"],
             parties=parties,
+            expected_version=version,
         )
     except ActionError as refused:
-        if refused.code == "state":
+        if refused.code in ("state", "conflict"):
             raise
         if refused.field == "parties":
             return _page(
@@ -263,14 +267,14 @@ def _post_dispute(request: HttpRequest, case: Case) -> HttpResponse:
     return redirect("cases:dispute", pk=case.pk)
 
 
-def _post_mediation(request: HttpRequest, case: Case) -> HttpResponse:
+def _post_mediation(request: HttpRequest, case: Case, version: int | None) -> HttpResponse:
     form = MediationForm(request.POST, prefix="m")
     if not form.is_valid():
         return _page(request, case, mediation_form=form, status=400)
     try:
-        disputes.record_mediation(request.user, case, **form.cleaned_data)
+        disputes.record_mediation(request.user, case, **form.cleaned_data, expected_version=version)
     except ActionError as refused:
-        if refused.code == "state":
+        if refused.code in ("state", "conflict"):
             raise
         _add_error(form, refused)
         return _page(request, case, mediation_form=form, status=400)
@@ -278,14 +282,14 @@ def _post_mediation(request: HttpRequest, case: Case) -> HttpResponse:
     return redirect("cases:dispute", pk=case.pk)
 
 
-def _post_follow_up(request: HttpRequest, case: Case) -> HttpResponse:
+def _post_follow_up(request: HttpRequest, case: Case, version: int | None) -> HttpResponse:
     form = FollowUpForm(request.POST, prefix="f")
     if not form.is_valid():
         return _page(request, case, follow_up_form=form, status=400)
     try:
-        disputes.record_follow_up(request.user, case, result=form.cleaned_data["result"])
+        disputes.record_follow_up(request.user, case, result=form.cleaned_data["result"], expected_version=version)
     except ActionError as refused:
-        if refused.code == "state":
+        if refused.code in ("state", "conflict"):
             raise
         _add_error(form, refused)
         return _page(request, case, follow_up_form=form, status=400)

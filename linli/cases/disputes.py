@@ -10,7 +10,8 @@ Three actions, each by the level that holds the case or the level that dispatche
 - ``record_follow_up`` — 回访: the result of the follow-up visit (also after the case has closed).
 
 None of them changes the case's status or holder: each writes one ``Step`` and one audit event through
-``workflow.add_note_step`` (version + 1, like every transition). Party phones are sensitive
+``workflow.add_note_step`` (version + 1, like every transition), and each refuses a stale
+``expected_version`` as the transitions do (``workflow.refuse_stale``). Party phones are sensitive
 (``CaseParty.SENSITIVE_FIELDS``): audit events and pages carry them masked.
 """
 
@@ -79,11 +80,12 @@ def scale_for(people_involved: int) -> str:
 # --- the common part -------------------------------------------------------------------------------
 
 
-def _lock(actor: Any, case: Case, statuses: frozenset[str], what: Any) -> Case:
+def _lock(actor: Any, case: Case, statuses: frozenset[str], what: Any, expected_version: int | None) -> Case:
     require(actor is not None and actor.has_capability(Capability.HANDLE_CASES), _("您的角色不能办理事件。"))
     workflow.lock_case_row(case.pk)  # the bare row: see its docstring for PostgreSQL
     queryset = Case.objects.select_related("category", "holder_region", "dispatcher_region")
     fresh = get_visible_or_404(queryset, actor, pk=case.pk)
+    workflow.refuse_stale(fresh, expected_version)
     if not is_dispute(fresh):
         raise ActionError(
             _("事件 %(number)s 的分类“%(category)s”不是矛盾纠纷，不能%(what)s。")
@@ -195,6 +197,7 @@ def record_dispute(
     people_involved: int,
     amount: Any = None,
     parties: Iterable[Mapping[str, Any]],
+    expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Dispute:
     """登记纠纷情况 — the dispute's scale, people, amount and parties (the list replaces the previous one).
@@ -203,7 +206,7 @@ def record_dispute(
     person the actor can see (the name defaults to theirs); ``party_id`` names an already recorded party,
     whose stored phone is kept when ``phone`` is blank."""
     what = _("登记纠纷情况")
-    case = _lock(actor, case, RECORD_STATUSES, what)
+    case = _lock(actor, case, RECORD_STATUSES, what, expected_version)
     if scale not in DisputeScale.values:
         raise ActionError(_("纠纷规模“%(value)s”不存在。") % {"value": scale}, field="scale")
     try:
@@ -299,11 +302,12 @@ def record_mediation(
     agreement: str = "",
     success: bool,
     follow_up_on: Any = None,
+    expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Dispute:
     """调解 — who mediated how, the agreement, whether it succeeded, and when to visit again."""
     what = _("记录调解")
-    case = _lock(actor, case, RECORD_STATUSES, what)
+    case = _lock(actor, case, RECORD_STATUSES, what, expected_version)
     dispute = _dispute_of(case)
     mediating_org = _text(mediating_org, what=_("调解组织"), field="mediating_org", required=True, max_length=100)
     if method not in MediationMethod.values:
@@ -354,10 +358,12 @@ def record_mediation(
 
 
 @action
-def record_follow_up(actor: Any, case: Case, *, result: str, at: datetime | None = None) -> Dispute:
+def record_follow_up(
+    actor: Any, case: Case, *, result: str, expected_version: int | None = None, at: datetime | None = None
+) -> Dispute:
     """回访 — the result of visiting the parties again after the mediation (also once the case is closed)."""
     what = _("记录回访")
-    case = _lock(actor, case, FOLLOW_UP_STATUSES, what)
+    case = _lock(actor, case, FOLLOW_UP_STATUSES, what, expected_version)
     dispute = _dispute_of(case)
     if dispute.success is None:
         raise ActionError(

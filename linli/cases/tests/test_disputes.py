@@ -344,3 +344,37 @@ def test_the_dispute_page_is_read_only_above_and_absent_elsewhere(
     assert client.get(reverse("cases:dispute", kwargs={"pk": reported.pk})).status_code == 404  # not a dispute
     client.force_login(city.users["outsider"])
     assert client.get(url).status_code == 404
+
+
+def test_a_stale_version_is_refused_on_every_dispute_step_and_on_the_page(
+    city: TestCity, people: TestPeople, leak: Case
+) -> None:
+    """Two people keep the same dispute: the one who saves second is told the case changed (409 on the page)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    cw = city.users["community_worker"]
+    stale = Case.objects.get(pk=leak.pk).version
+    record(city, leak, people)
+    steps = Step.objects.filter(case=leak).count()
+    with pytest.raises(ActionError) as refused:
+        record(city, leak, people, expected_version=stale)
+    assert refused.value.code == "conflict"
+    with pytest.raises(ActionError):
+        record_mediation(
+            cw,
+            leak,
+            mediating_org="社区调委会",
+            method=MediationMethod.PEOPLE,
+            mediator="李调解",
+            success=True,
+            expected_version=stale,
+        )
+    client = Client()
+    client.force_login(cw)
+    response = client.post(
+        reverse("cases:dispute", kwargs={"pk": leak.pk}),
+        {"which": "follow_up", "f-result": "双方满意", "expected_version": str(stale)},
+    )
+    assert response.status_code == 409
+    assert Step.objects.filter(case=leak).count() == steps

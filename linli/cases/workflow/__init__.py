@@ -37,6 +37,7 @@ from linli.cases.workflow.common import (
     grid_for_point,
     lock_case_row,
     next_number,
+    refuse_stale,
     route,
     stage_deadline,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "pending_extension",
     "rate_case",
     "register_case",
+    "refuse_stale",
     "reject_case",
     "reopen_case",
     "report_back",

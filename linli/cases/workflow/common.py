@@ -61,6 +61,19 @@ def _lock(actor: Any, case: Case) -> Case:
     return Case.objects.select_related("holder_region", "dispatcher_region", "category").get(pk=case.pk)
 
 
+def refuse_stale(case: Case, expected_version: int | None) -> None:
+    """Refuse to act on a case that moved since the caller saw it (two users at once: exactly one wins).
+
+    Every step on a case — the transitions of ``RULES`` and the steps beside them (a dispute's record,
+    mediation, follow-up) — calls this on the locked row."""
+    if expected_version is not None and case.version != expected_version:
+        raise ActionError(
+            _("该事件已被他人更新（%(number)s 现为“%(status)s”），请刷新后再操作。")
+            % {"number": case.number, "status": case.get_status_display()},
+            code="conflict",
+        )
+
+
 def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> Case:
     """Lock, and refuse a stale version, a status the verb cannot start from, or a user it is not for."""
     if actor is not None:
@@ -69,12 +82,7 @@ def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> C
             _("您的角色不能办理事件。"),
         )
     fresh = _lock(actor, case)
-    if expected_version is not None and fresh.version != expected_version:
-        raise ActionError(
-            _("该事件已被他人更新（%(number)s 现为“%(status)s”），请刷新后再操作。")
-            % {"number": fresh.number, "status": fresh.get_status_display()},
-            code="conflict",
-        )
+    refuse_stale(fresh, expected_version)
     rule = RULES[verb]
     if fresh.status not in rule.sources:
         raise ActionError(
