@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Department
-from linli.cases.choices import Priority, Rating, WhistleKind
+from linli.cases import disputes
+from linli.cases.choices import DisputeScale, MediationMethod, PartyRole, Priority, Rating, WhistleKind
 from linli.cases.models import Case, Category
 from linli.cases.workflow import route
 from linli.core.actions import ActionError
@@ -294,6 +295,84 @@ class WhistleForm(ActionErrorMixin, forms.Form):
 
 class ReportPartForm(ActionErrorMixin, forms.Form):
     report = forms.CharField(label=_("承办情况"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- the dispute page's forms (cases/views/disputes.py) -------------------------------------------
+
+EMPTY_PARTY_ROWS = 2
+MAX_PERSON_CHOICES = 300
+
+
+class DisputeForm(forms.Form):
+    scale = forms.ChoiceField(label=_("纠纷规模"), choices=DisputeScale.choices)
+    people_involved = forms.IntegerField(label=_("涉及人数"), initial=2)
+    amount = forms.CharField(label=_("涉及金额（元）"), required=False, max_length=20, help_text=_("不涉及金额可留空"))
+
+
+class PartyForm(forms.Form):
+    party_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person_id = forms.ChoiceField(label=_("人口库人员"), required=False)
+    name = forms.CharField(
+        label=_("姓名/名称"),
+        required=False,
+        max_length=100,
+        help_text=_("选择了人口库人员时可留空"),
+    )
+    role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices, initial=PartyRole.OTHER)
+    phone = forms.CharField(label=_("联系电话"), required=False, max_length=32)
+
+    def __init__(self, *args: Any, person_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person_field = self.fields["person_id"]
+        assert isinstance(person_field, forms.ChoiceField)
+        person_field.choices = [("", gettext("（不从人口库选择）")), *(person_choices or [])]
+
+
+class BasePartyFormSet(forms.BaseFormSet[PartyForm]):
+    def __init__(self, *args: Any, person_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        self.person_choices = person_choices or []
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"person_choices": self.person_choices}
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm, formset=BasePartyFormSet, extra=0, max_num=disputes.MAX_PARTIES, absolute_max=disputes.MAX_PARTIES
+)
+
+
+def make_party_formset(
+    data: Any = None, *, initial: list[dict[str, Any]] | None = None, person_choices: list[tuple[str, str]]
+) -> BasePartyFormSet:
+    formset_class: Any = PartyFormSet
+    formset: BasePartyFormSet = formset_class(data, initial=initial, prefix="p", person_choices=person_choices)
+    return formset
+
+
+class MediationForm(forms.Form):
+    mediating_org = forms.CharField(label=_("调解组织"), max_length=100, required=False)
+    method = forms.ChoiceField(label=_("调解方式"), choices=MediationMethod.choices)
+    mediator = forms.CharField(label=_("调解员"), max_length=50, required=False)
+    success = forms.TypedChoiceField(
+        label=_("调解结果"),
+        choices=[("yes", _("调解成功")), ("no", _("调解未成功"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    agreement = forms.CharField(
+        label=_("协议内容"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("调解成功时必填"),
+    )
+    follow_up_on = forms.DateField(label=_("回访日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FollowUpForm(forms.Form):
+    result = forms.CharField(
+        label=_("回访结果"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CaseFilterForm(forms.Form):

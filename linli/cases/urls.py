@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from linli.cases import dispute_views, indicator_views, views
+from linli.cases import views
 
 app_name = "cases"
 urlpatterns = [
@@ -11,10 +11,10 @@ urlpatterns = [
     path("map/", views.case_map, name="map"),
     path("map.json", views.case_map_json, name="map_json"),
     path("whistles/", views.whistle_board, name="whistles"),
-    path("indicators/", indicator_views.indicators, name="indicators"),
-    path("indicators/cases/", indicator_views.indicator_cases, name="indicator_cases"),
+    path("indicators/", views.indicators, name="indicators"),
+    path("indicators/cases/", views.indicator_cases, name="indicator_cases"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/do/<slug:verb>/", views.case_do, name="do"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
-    path("<int:pk>/dispute/", dispute_views.dispute_page, name="dispute"),
+    path("<int:pk>/dispute/", views.dispute_page, name="dispute"),
 ]

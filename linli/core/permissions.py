@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -28,17 +29,17 @@ def has_any_capability(user: Any, capabilities: tuple[str, ...]) -> bool:
     return any(checker(capability) for capability in capabilities)
 
 
-def capability_required(*capabilities: str, message: str | None = None) -> Callable[[V], V]:
+def capability_required(*capabilities: str, message: str | Promise | None = None) -> Callable[[V], V]:
     """Refuse the page with 403 and ``message`` unless the user holds one of ``capabilities``.
 
     On a function view it wraps the function; on a class-based view it wraps ``dispatch``, so every
     HTTP method is guarded. ``message`` is shown on the 403 page: say what the role cannot do
-    ("您的角色不能查看实有人口数据。"), not that an error happened.
+    ("您的角色不能查看实有人口数据。"), not that an error happened; a lazy string is translated per request.
     """
     assert capabilities, "name at least one capability"
 
     def refuse() -> None:
-        raise PermissionDenied(message or _("您的角色不能使用这个页面。"))
+        raise PermissionDenied(str(message) if message else _("您的角色不能使用这个页面。"))
 
     def decorator(view: V) -> V:
         if isinstance(view, type):

@@ -225,7 +225,7 @@ def test_the_cases_behind_a_number_are_the_ones_counted(data: Data) -> None:
 def test_the_period_picker() -> None:
     from datetime import date
 
-    from linli.cases.indicator_views import period_from
+    from linli.cases.views.indicators import period_from
 
     def days(params: dict[str, str], today: date) -> tuple[date, date]:
         period = period_from(params, today)[0]

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +27,7 @@ from linli.accounts.models import Department
 from linli.accounts.roles import Capability
 from linli.cases import indicators as ind
 from linli.core.paging import DeferredJoinPaginator
+from linli.core.permissions import capability_required
 from linli.core.scope import scope_paths
 from linli.core.worktime import fallback_years
 from linli.places.models import Region
@@ -71,14 +70,9 @@ COLUMNS: list[tuple[str, Any, str]] = [
 ]
 
 
-def indicator_viewer_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_capability(Capability.VIEW_CASES):  # type: ignore[union-attr]
-            raise PermissionDenied(_("您的角色不能查看事件考核指标。"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+indicator_viewer_required = capability_required(
+    Capability.VIEW_CASES, message=gettext_lazy("您的角色不能查看事件考核指标。")
+)
 
 
 # --- period and region ---------------------------------------------------------------------------

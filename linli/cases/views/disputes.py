@@ -6,104 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from linli.accounts.roles import Capability
 from linli.cases import disputes
 from linli.cases.choices import DisputeScale, MediationMethod, PartyRole
+from linli.cases.forms import (
+    EMPTY_PARTY_ROWS,
+    MAX_PERSON_CHOICES,
+    DisputeForm,
+    FollowUpForm,
+    MediationForm,
+    make_party_formset,
+)
 from linli.cases.models import Case, CaseParty, Dispute
+from linli.cases.views.inbox import case_reader_required
 from linli.core.actions import ActionError
+from linli.core.forms import show_refusal
 from linli.core.masking import masked_value
 from linli.core.scope import get_visible_or_404
-
-EMPTY_PARTY_ROWS = 2
-MAX_PERSON_CHOICES = 300
-
-
-class DisputeForm(forms.Form):
-    scale = forms.ChoiceField(label=gettext_lazy("纠纷规模"), choices=DisputeScale.choices)
-    people_involved = forms.IntegerField(label=gettext_lazy("涉及人数"), initial=2)
-    amount = forms.CharField(
-        label=gettext_lazy("涉及金额（元）"), required=False, max_length=20, help_text=gettext_lazy("不涉及金额可留空")
-    )
-
-
-class PartyForm(forms.Form):
-    party_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    person_id = forms.ChoiceField(label=gettext_lazy("人口库人员"), required=False)
-    name = forms.CharField(
-        label=gettext_lazy("姓名/名称"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("选择了人口库人员时可留空"),
-    )
-    role = forms.ChoiceField(label=gettext_lazy("身份"), choices=PartyRole.choices, initial=PartyRole.OTHER)
-    phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=32)
-
-    def __init__(self, *args: Any, person_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        person_field = self.fields["person_id"]
-        assert isinstance(person_field, forms.ChoiceField)
-        person_field.choices = [("", _("（不从人口库选择）")), *(person_choices or [])]
-
-
-class BasePartyFormSet(forms.BaseFormSet[PartyForm]):
-    def __init__(self, *args: Any, person_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
-        self.person_choices = person_choices or []
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        return {"person_choices": self.person_choices}
-
-
-PartyFormSet = forms.formset_factory(
-    PartyForm, formset=BasePartyFormSet, extra=0, max_num=disputes.MAX_PARTIES, absolute_max=disputes.MAX_PARTIES
-)
-
-
-def make_party_formset(
-    data: Any = None, *, initial: list[dict[str, Any]] | None = None, person_choices: list[tuple[str, str]]
-) -> BasePartyFormSet:
-    formset_class: Any = PartyFormSet
-    formset: BasePartyFormSet = formset_class(data, initial=initial, prefix="p", person_choices=person_choices)
-    return formset
-
-
-class MediationForm(forms.Form):
-    mediating_org = forms.CharField(label=gettext_lazy("调解组织"), max_length=100, required=False)
-    method = forms.ChoiceField(label=gettext_lazy("调解方式"), choices=MediationMethod.choices)
-    mediator = forms.CharField(label=gettext_lazy("调解员"), max_length=50, required=False)
-    success = forms.TypedChoiceField(
-        label=gettext_lazy("调解结果"),
-        choices=[("yes", gettext_lazy("调解成功")), ("no", gettext_lazy("调解未成功"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-    )
-    agreement = forms.CharField(
-        label=gettext_lazy("协议内容"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("调解成功时必填"),
-    )
-    follow_up_on = forms.DateField(
-        label=gettext_lazy("回访日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
-class FollowUpForm(forms.Form):
-    result = forms.CharField(
-        label=gettext_lazy("回访结果"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-def _add_error(form: forms.Form, error: ActionError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _person_choices(user: Any, case: Case) -> list[tuple[str, str]]:
@@ -201,11 +125,10 @@ def _page(
     return render(request, "cases/dispute_form.html", context, status=status)
 
 
+@case_reader_required
 def dispute_page(request: HttpRequest, pk: int) -> HttpResponse:
     """矛盾纠纷 — the record of a dispute case, and the forms to keep it for those who handle it."""
     user: Any = request.user
-    if not (user.has_capability(Capability.VIEW_CASES) or user.has_capability(Capability.REPORT_CASES)):
-        raise PermissionDenied(_("您的角色不能查看事件。"))
     case = get_visible_or_404(
         Case.objects.select_related("category", "holder_region", "holder_department", "dispatcher_region"),
         user,
@@ -261,7 +184,7 @@ def _post_dispute(request: HttpRequest, case: Case, version: int | None) -> Http
             return _page(
                 request, case, dispute_form=form, party_formset=formset, parties_error=refused.message, status=400
             )
-        _add_error(form, refused)
+        show_refusal(form, refused)
         return _page(request, case, dispute_form=form, party_formset=formset, status=400)
     messages.success(request, _("纠纷情况已保存。"))
     return redirect("cases:dispute", pk=case.pk)
@@ -276,7 +199,7 @@ def _post_mediation(request: HttpRequest, case: Case, version: int | None) -> Ht
     except ActionError as refused:
         if refused.code in ("state", "conflict"):
             raise
-        _add_error(form, refused)
+        show_refusal(form, refused)
         return _page(request, case, mediation_form=form, status=400)
     messages.success(request, _("调解情况已保存。"))
     return redirect("cases:dispute", pk=case.pk)
@@ -291,7 +214,7 @@ def _post_follow_up(request: HttpRequest, case: Case, version: int | None) -> Ht
     except ActionError as refused:
         if refused.code in ("state", "conflict"):
             raise
-        _add_error(form, refused)
+        show_refusal(form, refused)
         return _page(request, case, follow_up_form=form, status=400)
     messages.success(request, _("回访结果已保存。"))
     return redirect("cases:dispute", pk=case.pk)
