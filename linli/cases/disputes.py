@@ -258,7 +258,7 @@ def record_dispute(
     dispute.scale = scale
     dispute.people_involved = people
     dispute.amount = money
-    dispute.save()
+    dispute.save(update_fields=["scale", "people_involved", "amount"])
     case.parties.all().delete()
     CaseParty.objects.bulk_create(
         [CaseParty(case=case, person=p["person"], name=p["name"], role=p["role"], phone=p["phone"]) for p in cleaned]
@@ -344,7 +344,7 @@ def record_mediation(
                 value.isoformat() if isinstance(value, date) else value,
             ]
         setattr(dispute, name, value)
-    dispute.save()
+    dispute.save(update_fields=list(fields))
     outcome = _("调解成功") if success else _("调解未成功")
     note = f"{MediationMethod(method).label} · {mediating_org} · {mediator}：{outcome}"
     if agreement:
@@ -377,7 +377,7 @@ def record_follow_up(
         dispute.follow_up_on = timezone.localtime(moment).date()
         changes["follow_up_on"] = [None, dispute.follow_up_on.isoformat()]
     dispute.follow_up_result = result
-    dispute.save()
+    dispute.save(update_fields=["follow_up_result", "follow_up_on"])
     workflow.add_note_step(actor, case, "follow_up", at=moment, note=result, changes=changes)
     ensure_in_scope(actor, case.region_path)
     return dispute

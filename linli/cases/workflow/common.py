@@ -74,6 +74,15 @@ def refuse_stale(case: Case, expected_version: int | None) -> None:
         )
 
 
+def _remember(case: Case) -> None:
+    """Note what the case was before this step: its status and holder for the step row, every column's
+    value so ``_finish`` saves only the columns the step changed (``update_fields``)."""
+    case._linli_before = (case.status, case.holder_label)  # type: ignore[attr-defined]
+    case._linli_fields = {  # type: ignore[attr-defined]
+        field.attname: getattr(case, field.attname) for field in Case._meta.concrete_fields if not field.primary_key
+    }
+
+
 def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> Case:
     """Lock, and refuse a stale version, a status the verb cannot start from, or a user it is not for."""
     if actor is not None:
@@ -95,7 +104,7 @@ def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> C
             _("您不是事件 %(number)s 当前的承办人（%(holder)s），不能“%(verb)s”。")
             % {"number": fresh.number, "holder": fresh.holder_label, "verb": rule.label}
         )
-    fresh._linli_before = (fresh.status, fresh.holder_label)  # type: ignore[attr-defined]
+    _remember(fresh)
     return fresh
 
 
@@ -111,11 +120,15 @@ def _finish(
 ) -> Step:
     """Save the case (version + 1), write its step and its audit event."""
     status_before, holder_before = case._linli_before  # type: ignore[attr-defined]
+    changed = [name for name, value in case._linli_fields.items() if getattr(case, name) != value]  # type: ignore[attr-defined]
     updated = Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1)
     if updated != 1:  # cannot happen under the row lock; kept as the last line of defence
         raise ActionError(_("该事件已被他人更新，请刷新后再操作。"), code="conflict")
     case.version += 1
-    case.save()
+    # Only what the transition changed (the version is already written): a concurrent writer of another
+    # column is never overwritten with this transaction's stale copy.
+    if changed:
+        case.save(update_fields=changed)
     holder_after = case.holder_label
     step = Step.objects.create(
         case=case,
@@ -154,7 +167,7 @@ def add_note_step(
     For modules next to this one. Call inside an action, on a case the caller has locked
     (``select_for_update``), fetched through the actor's scope and checked; like every transition it
     bumps ``version`` and writes one ``Step`` and one audit event (``case_<verb>``)."""
-    case._linli_before = (case.status, case.holder_label)  # type: ignore[attr-defined]
+    _remember(case)
     return _finish(actor, case, verb, _now(at), note=note, changes=changes)
 
 

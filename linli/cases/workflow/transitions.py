@@ -427,7 +427,7 @@ def decide_extension(
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     extension.decided_by = actor
     extension.decided_at = at
-    extension.save()
+    extension.save(update_fields=["status", "decided_by", "decided_at"])
     changes: dict[str, Any] = {"extension": [ExtensionStatus.PENDING, extension.status]}
     if approve:
         assert case.due_at is not None

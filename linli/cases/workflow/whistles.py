@@ -112,7 +112,7 @@ def check_in(
     summons.checked_in_at = at
     summons.checked_in_by = actor
     summons.late = at > summons.check_in_deadline
-    summons.save()
+    summons.save(update_fields=["checked_in_at", "checked_in_by", "late"])
     _finish(
         actor,
         case,
@@ -137,6 +137,6 @@ def report_part(
         raise ActionError(_("请先报到，再反馈承办情况。"), code="state")
     summons.report = _clean_note(report, required=True, what=_("承办情况"), field="report")
     summons.reported_at = at
-    summons.save()
+    summons.save(update_fields=["report", "reported_at"])
     _finish(actor, case, "report_part", at, note=summons.report, department=summons.department)
     return summons
