@@ -198,7 +198,7 @@ class BuildingViewSet(WritableScopedViewSet):
         return queryset
 
     def perform_action(self, data: dict[str, Any]) -> Building:
-        return create_building(self.request.user, **{"grid": None, **data})
+        return create_building(self.request.user, **{"grid": None, **data})  # type: ignore[arg-type]
 
 
 @extend_schema(tags=["places"])
@@ -255,7 +255,7 @@ class HouseViewSet(WritableScopedViewSet):
         return queryset
 
     def perform_action(self, data: dict[str, Any]) -> House:
-        return create_house(self.request.user, **data)
+        return create_house(self.request.user, **data)  # type: ignore[arg-type]
 
 
 def register(router: DefaultRouter) -> None:

@@ -4,7 +4,7 @@ so an ``ActionError(field=...)`` lands next to the field it is about."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext
@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.forms import ActionErrorMixin
 from linli.places.choices import CHILD_KIND, RegionKind
 from linli.places.models import Building, Region
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
 
 
 class RegionCodeField(forms.CharField):
@@ -24,7 +27,7 @@ class RegionCodeField(forms.CharField):
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "list": "region-codes"})
 
 
-def _resolve_region(user: Any, code: str) -> Region:
+def _resolve_region(user: User, code: str) -> Region:
     region = Region.objects.visible_to(user).filter(code=(code or "").strip()).first()
     if region is None:
         raise forms.ValidationError(gettext("找不到代码为“%(code)s”的区域，或它不在您的管辖范围内。") % {"code": code})
@@ -57,7 +60,7 @@ class TreeForm(ActionErrorMixin, forms.Form):
         help_text=_("留空为今天；区域沿革从这一天起记录新的状态。"),
     )
 
-    def __init__(self, *args: Any, user: Any, region: Region | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, region: Region | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.region = region

@@ -2,31 +2,36 @@
 
 Every object comes through ``get_visible_or_404`` and every list through ``visible_to``, so an
 outsider gets the same 404 as for a missing id. Counts under a region's children are one grouped
-aggregate per table (grouped by the child's path prefix), so a region with 60 children costs the
-same number of queries as one with 2.
-"""
+aggregate per table (``overview.region_overview``), so a region with 60 children costs the
+same number of queries as one with 2."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, Q
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from linli.accounts.roles import Capability
-from linli.core.scope import get_visible_or_404, path_in_scope, scope_paths
+from linli.core.scope import get_visible_or_404, scope_paths
 from linli.places.choices import RegionKind
 from linli.places.models import Building, House, Region, Unit
+from linli.places.views.overview import Crumb, region_crumbs, region_overview
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
 
 BUILDINGS_PER_PAGE = 50
 SEARCH_RESULTS_PER_PAGE = 20
@@ -56,115 +61,10 @@ def places_viewer_required(view: View) -> View:
     return wrapper
 
 
-# --- counts ------------------------------------------------------------------------------------
-
-
-@dataclass
-class PlaceCounts:
-    """What lies under one region: direct children, grids, buildings and houses."""
-
-    children: int = 0
-    grids: int = 0
-    buildings: int = 0
-    houses: int = 0
-
-
-@dataclass
-class ChildRow:
-    region: Region
-    counts: PlaceCounts
-
-
-@dataclass
-class RegionOverview:
-    """A region's children with counts, the region's totals, and what no child holds."""
-
-    region: Region
-    rows: list[ChildRow]
-    totals: PlaceCounts
-    unassigned: PlaceCounts = field(default_factory=PlaceCounts)  # buildings/houses on the region itself
-
-
-def _grouped_counts(queryset: QuerySet[Any], path_field: str, length: int, **aggregates: Any) -> dict[str, dict]:
-    """One GROUP BY query: ``aggregates`` per path prefix of ``length`` characters."""
-    rows = (
-        queryset.order_by()
-        .annotate(prefix=Substr(path_field, 1, length))
-        .values("prefix")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    return {row["prefix"]: row for row in rows}
-
-
-def region_overview(region: Region, user: Any) -> RegionOverview:
-    """The region's visible children with counts; four queries however many children there are."""
-    child_length = len(region.path) + Region.steplen
-    children = list(
-        Region.objects.visible_to(user)
-        .filter(path__subtree=region.path, depth=region.depth + 1)
-        .defer("boundary")  # polygons travel in the GeoJSON endpoint, not in the page
-    )
-    below = _grouped_counts(
-        Region.objects.visible_to(user).filter(path__subtree=region.path, depth__gt=region.depth + 1),
-        "path",
-        child_length,
-        children=Count("pk", filter=Q(depth=region.depth + 2)),
-        grids=Count("pk", filter=Q(kind=RegionKind.GRID)),
-    )
-    buildings = _grouped_counts(
-        Building.objects.visible_to(user).within(region.path), "region_path", child_length, n=Count("pk")
-    )
-    houses = _grouped_counts(
-        House.objects.visible_to(user).within(region.path), "region_path", child_length, n=Count("pk")
-    )
-    rows: list[ChildRow] = []
-    totals = PlaceCounts(children=len(children))
-    for child in children:
-        counts = PlaceCounts(
-            children=below.get(child.path, {}).get("children", 0),
-            grids=below.get(child.path, {}).get("grids", 0),
-            buildings=buildings.get(child.path, {}).get("n", 0),
-            houses=houses.get(child.path, {}).get("n", 0),
-        )
-        rows.append(ChildRow(child, counts))
-        totals.grids += counts.grids + (1 if child.kind == RegionKind.GRID else 0)
-    # Rows filed on the region itself (a community's buildings no grid has taken yet) group under
-    # the region's own path, which is shorter than any child's prefix.
-    unassigned = PlaceCounts(
-        buildings=buildings.get(region.path, {}).get("n", 0), houses=houses.get(region.path, {}).get("n", 0)
-    )
-    totals.buildings = sum(row["n"] for row in buildings.values())
-    totals.houses = sum(row["n"] for row in houses.values())
-    return RegionOverview(region=region, rows=rows, totals=totals, unassigned=unassigned)
-
-
-# --- breadcrumbs -------------------------------------------------------------------------------
-
-
-@dataclass
-class Crumb:
-    label: str
-    url: str | None  # None: plain text (above the user's scope, or the current page)
-
-
-def region_crumbs(region: Region, user: Any, *, link_last: bool = False) -> list[Crumb]:
-    """Ancestors and the region itself; ancestors above the user's scope are plain text."""
-    prefixes = scope_paths(user)
-    step = Region.steplen
-    ancestor_paths = [region.path[: step * level] for level in range(1, region.depth)]
-    chain = [*Region.objects.filter(path__in=ancestor_paths).defer("boundary").order_by("path"), region]
-    crumbs = []
-    for node in chain:
-        linkable = path_in_scope(node.path, prefixes) and (link_last or node.pk != region.pk)
-        crumbs.append(Crumb(node.name, reverse("places:region", args=[node.pk]) if linkable else None))
-    return crumbs
-
-
 # --- pages -------------------------------------------------------------------------------------
 
 
-def top_regions(user: Any) -> list[Region]:
+def top_regions(user: User | AnonymousUser) -> list[Region]:
     """The roots of the user's scope: the regions their assignments point at, minus covered ones."""
     return list(Region.objects.filter(path__in=scope_paths(user)).defer("boundary"))
 
@@ -351,48 +251,3 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         context["found"] = any(context[name].paginator.count for name in ("region_page", "building_page", "house_page"))
     return render(request, "places/search.html", context)
-
-
-# --- home page sections ------------------------------------------------------------------------
-
-
-@dataclass
-class HomeSection:
-    """One block of the home page: a region the user works on, shown the way their role needs it."""
-
-    layout: str  # "grid": the grid's map and buildings; "overview": children with counts and a map
-    role_label: str
-    region: Region
-    geojson_url: str
-    overview: RegionOverview | None = None
-    building_total: int = 0
-    house_total: int = 0
-
-
-# Roles whose home page opens on the registry of their region; auditors, administrators and
-# residents get links and text instead (their home is their tools, not the map).
-HOME_PLACE_ROLES = ("grid_worker", "community_worker", "subdistrict_staff", "district_leader", "department_staff")
-
-
-def home_sections(assignments: Iterable[Any], user: Any) -> list[HomeSection]:
-    """A section per distinct region among the user's place-working assignments."""
-    sections: list[HomeSection] = []
-    seen: set[int] = set()
-    for assignment in assignments:
-        region = assignment.region
-        if assignment.role not in HOME_PLACE_ROLES or region.pk in seen:
-            continue
-        seen.add(region.pk)
-        section = HomeSection(
-            layout="grid" if region.kind == RegionKind.GRID else "overview",
-            role_label=str(assignment.get_role_display()),
-            region=region,
-            geojson_url=reverse("places:region_geojson", args=[region.pk]),
-        )
-        if section.layout == "grid":
-            section.building_total = Building.objects.visible_to(user).filter(region=region).count()
-            section.house_total = House.objects.visible_to(user).filter(region=region).count()
-        else:
-            section.overview = region_overview(region, user)
-        sections.append(section)
-    return sections

@@ -1,3 +1,6 @@
+"""The region browser (linli.places.views.browser): region → grid → building → house, the map, search;
+what is outside the user's scope answers 404 like what is missing."""
+
 from __future__ import annotations
 
 import json
@@ -15,30 +18,17 @@ from linli.accounts.roles import Role
 from linli.core.testing import TestCity, box_polygon
 from linli.places.actions import create_building, create_region
 from linli.places.models import Building, House
+from linli.places.tests.pages import (
+    COMMUNITY,
+    GRID,
+    OTHER_COMMUNITY,
+    first_building,
+    region_url,
+    signed_in,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
-
-COMMUNITY = "510104001001"  # 红星路社区, the community worker's
-GRID = "510104001001001"  # its first grid, the grid worker's
-OTHER_COMMUNITY = "510104001002"  # 东大街社区, same subdistrict
-QINGYANG_COMMUNITY = "510105001001"  # 宽窄巷子社区, the outsider's district
-
-
-def signed_in(client: Client, city: TestCity, username: str) -> Client:
-    client.force_login(city.users[username])
-    return client
-
-
-def text(response: Any) -> str:
-    return response.content.decode()
-
-
-def region_url(city: TestCity, code: str) -> str:
-    return reverse("places:region", args=[city.regions[code].pk])
-
-
-def first_building(city: TestCity, grid_code: str = GRID) -> Building:
-    return Building.objects.filter(region=city.regions[grid_code]).order_by("number").first()  # type: ignore[return-value]
 
 
 # --- the region browser --------------------------------------------------------------------------
@@ -323,42 +313,3 @@ def test_empty_search_explains_itself(client: Client, city: TestCity) -> None:
 def test_region_page_has_a_search_box(client: Client, city: TestCity) -> None:
     page = text(signed_in(client, city, "grid_worker").get(region_url(city, GRID)))
     assert f'action="{reverse("places:search")}"' in page
-
-
-# --- home page per role ---------------------------------------------------------------------------
-
-
-def test_grid_worker_home_shows_their_grid_map_and_building_count(client: Client, city: TestCity) -> None:
-    page = text(signed_in(client, city, "grid_worker").get(reverse("home")))
-    assert "红星路社区第1网格" in page
-    assert reverse("places:region_geojson", args=[city.regions[GRID].pk]) in page
-    assert re.search(r"<dt>楼栋</dt><dd>2</dd>", page)
-
-
-def test_community_worker_home_shows_their_grids(client: Client, city: TestCity) -> None:
-    page = text(signed_in(client, city, "community_worker").get(reverse("home")))
-    assert region_url(city, GRID) in page and region_url(city, "510104001001002") in page
-    assert "东大街社区" not in page
-
-
-def test_district_leader_home_summarises_the_district(client: Client, city: TestCity) -> None:
-    page = text(signed_in(client, city, "district_leader").get(reverse("home")))
-    assert re.search(r"<dt>网格</dt><dd>6</dd>", page)
-    assert re.search(r"<dt>房屋</dt><dd>96</dd>", page)
-    assert "春熙路街道" in page and "书院街街道" in page and "青羊区" not in page
-
-
-def test_resident_home_promises_the_portal_and_shows_no_registry_data(client: Client, city: TestCity) -> None:
-    page = text(signed_in(client, city, "resident").get(reverse("home")))
-    assert "居民服务门户正在建设中" in page
-    assert 'href="/places/' not in page and "data-place-map" not in page
-
-
-def test_auditor_home_links_to_the_audit(client: Client, city: TestCity) -> None:
-    page = text(signed_in(client, city, "auditor").get(reverse("home")))
-    assert reverse("audit:list") in page
-
-
-def test_administrator_home_links_to_tree_and_user_management(client: Client, city: TestCity) -> None:
-    page = text(signed_in(client, city, "administrator").get(reverse("home")))
-    assert reverse("tree:index") in page and reverse("accounts:user_list") in page

@@ -1,7 +1,7 @@
 """Tree management pages (Capability.MANAGE_TREE): create, rename, move, merge, split regions,
 see the tree as it stood on a past date, and the coverage report of a region.
 
-Every change is one call to a places action (linli/places/actions.py); a refusal
+Every change is one call to a places action (linli.places.actions); a refusal
 (``ActionError``) is shown next to the field it names and nothing is changed. Regions are
 fetched with ``get_visible_or_404``, so another district's region answers 404.
 
@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError
 from linli.core.scope import get_visible_or_404, minimal_prefixes, path_in_scope, scope_paths
@@ -44,14 +45,14 @@ TREE_DEPTH = 3
 REGION_DATALIST_LIMIT = 1000
 
 
-def _require_tree_manager(request: HttpRequest) -> Any:
+def _require_tree_manager(request: HttpRequest) -> User:
     user = request.user
-    if not user.has_capability(Capability.MANAGE_TREE):  # type: ignore[union-attr]
+    if not isinstance(user, User) or not user.has_capability(Capability.MANAGE_TREE):
         raise PermissionDenied(_("您没有调整区域树的权限。"))
     return user
 
 
-def _region_or_404(user: Any, pk: int) -> Region:
+def _region_or_404(user: User, pk: int) -> Region:
     region: Region = get_visible_or_404(Region.objects.all(), user, pk=pk)
     return region
 
@@ -86,8 +87,7 @@ def nest_by_parent(versions: Iterable[Any]) -> list[TreeNode]:
     return roots
 
 
-def _history(user: Any, day: date) -> list[TreeNode]:
-
+def _history(user: User, day: date) -> list[TreeNode]:
     prefixes = scope_paths(user)
     versions = [v for v in tree_as_of(day) if path_in_scope(v.path, prefixes)]
     return nest_by_parent(versions)
@@ -118,7 +118,7 @@ def tree_index(request: HttpRequest) -> HttpResponse:
     return render(request, "places/tree/index.html", context)
 
 
-def _region_codes(user: Any, region: Region | None = None) -> list[tuple[str, str]]:
+def _region_codes(user: User, region: Region | None = None) -> list[tuple[str, str]]:
     """Suggestions for the code fields: the region's siblings, then the levels above grids."""
     visible = Region.objects.visible_to(user)
     siblings: list[tuple[str, str]] = []
