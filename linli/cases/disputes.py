@@ -32,6 +32,7 @@ from linli.cases.models import Case, CaseParty, Dispute
 from linli.core.actions import ActionError, action, require
 from linli.core.masking import mask_phone
 from linli.core.scope import ensure_in_scope, get_visible_or_404
+from linli.people.models import Person
 
 __all__ = [
     "FOLLOW_UP_STATUSES",
@@ -152,8 +153,6 @@ def _party_label(name: str, role: str, phone: str) -> str:
 
 
 def _clean_parties(actor: Any, case: Case, parties: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    from linli.people.models import Person
-
     existing = {p.pk: p for p in case.parties.all()}
     cleaned: list[dict[str, Any]] = []
     for index, raw in enumerate(parties, start=1):

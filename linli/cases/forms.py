@@ -16,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Department
 from linli.cases import disputes
-from linli.cases.choices import DisputeScale, MediationMethod, PartyRole, Priority, Rating, WhistleKind
+from linli.cases.choices import (
+    CaseStatus,
+    DisputeScale,
+    MediationMethod,
+    PartyRole,
+    Priority,
+    Rating,
+    Source,
+    WhistleKind,
+)
 from linli.cases.models import Case, Category
 from linli.cases.workflow import route
 from linli.core.actions import ActionError
@@ -389,8 +398,6 @@ class CaseFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from linli.cases.choices import CaseStatus, Source
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", gettext("全部状态")), *CaseStatus.choices]  # type: ignore[attr-defined]
         self.fields["source"].choices = [("", gettext("全部来源")), *Source.choices]  # type: ignore[attr-defined]

@@ -28,13 +28,12 @@ from linli.core.actions import ActionError
 from linli.core.forms import show_refusal
 from linli.core.masking import masked_value
 from linli.core.scope import get_visible_or_404
+from linli.people.models import Person
 
 
 def _person_choices(user: Any, case: Case) -> list[tuple[str, str]]:
     """Registry persons to pick as parties: those living in the case's building (or house), as the
     user may see them, and those already recorded as parties."""
-    from linli.people.models import Person
-
     visible = Person.objects.visible_to(user)
     place = None
     if case.building_id is not None:

@@ -15,6 +15,7 @@ from linli.cases.choices import (
     Source,
 )
 from linli.cases.models import Case, Category, Step
+from linli.cases.photos import save_photos
 from linli.cases.workflow.common import _clean_note, _now, ancestor_of_kind, grid_for_point, next_number, stage_deadline
 from linli.core import audit
 from linli.core.actions import ActionError, action, require
@@ -118,8 +119,6 @@ def report_case(
         created_at=at,
     )
     if photos:
-        from linli.cases.photos import save_photos
-
         save_photos(actor, case, step, photos)
     audit.record(
         actor,

@@ -17,6 +17,7 @@ from linli.cases.choices import (
     Rating,
 )
 from linli.cases.models import Case, Category, Extension
+from linli.cases.photos import save_photos
 from linli.cases.workflow.common import (
     _begin,
     _clean_note,
@@ -174,8 +175,6 @@ def note_progress(
     case = _begin(actor, case, "progress", expected_version)
     step = _finish(actor, case, "progress", at, note=_clean_note(note, required=True, what=_("处置进展")))
     if photos:
-        from linli.cases.photos import save_photos
-
         save_photos(actor, case, step, photos)
     return case
 
@@ -205,8 +204,6 @@ def report_back(
     case.deadline = stage_deadline(at, case.category.verify_hours)
     step = _finish(actor, case, "report_back", at, note=note)
     if photos:
-        from linli.cases.photos import save_photos
-
         save_photos(actor, case, step, photos)
     return case
 
@@ -355,8 +352,6 @@ def self_handle_case(
     case.deadline = None
     step = _finish(actor, case, "self_handle", at, note=note)
     if photos:
-        from linli.cases.photos import save_photos
-
         save_photos(actor, case, step, photos)
     return case
 
