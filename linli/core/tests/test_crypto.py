@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from linli.core import crypto
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 ID = "11010519491231002X"
 
