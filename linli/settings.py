@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "linli.places",
     "linli.people",
     "linli.cases",
+    "linli.seed",  # the `seed` management command (no models)
 ]
 
 MIDDLEWARE = [

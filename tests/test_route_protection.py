@@ -34,9 +34,9 @@ from linli.accounts.roles import Role
 from linli.cases.workflow import RULES as CASE_VERBS
 from linli.core.middleware import PUBLIC_URL_NAMES
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity
 from linli.places import actions as places_actions
 from linli.places.models import Building, Estate, House, Region, Unit
+from linli.testing import TestCity
 
 JINJIANG = "510104"
 QINGYANG = "510105"
@@ -131,8 +131,8 @@ def _sample_household(j: Jinjiang) -> Any:
     if household is None:
         from datetime import date
 
-        from linli.core.testing import resident_id
         from linli.people.actions import register_family
+        from linli.testing import resident_id
 
         members = [
             {"name": "锦江样本户主", "id_number": resident_id(date(1970, 1, 1), 901), "relation": "02"},

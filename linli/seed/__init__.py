@@ -22,7 +22,31 @@ building whose point lies in the neighbouring grid) are listed in the report.
 
 from __future__ import annotations
 
-from linli.seed.city import SCALES, SeedError, SeedReport, seed_city
-from linli.seed.users import DEMO_PASSWORD, DEMO_USERS
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linli.seed.city import SCALES, SeedError, SeedReport, seed_city
+    from linli.seed.users import DEMO_PASSWORD, DEMO_USERS
+
+# linli.seed is an installed app (for its ``seed`` management command), so Django imports this
+# package while it loads the apps, before any model may be imported; the city and the users import
+# models. The public names are therefore loaded on first use (PEP 562), and
+# ``from linli.seed import seed_city`` keeps working.
+_EXPORTS = {
+    "DEMO_PASSWORD": "linli.seed.users",
+    "DEMO_USERS": "linli.seed.users",
+    "SCALES": "linli.seed.city",
+    "SeedError": "linli.seed.city",
+    "SeedReport": "linli.seed.city",
+    "seed_city": "linli.seed.city",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SCALES", "SeedError", "SeedReport", "seed_city"]

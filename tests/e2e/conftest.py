@@ -4,7 +4,7 @@ Fixtures for every browser test:
 
 - ``browser``: one headless chromium for the session (skips when /usr/bin/chromium is absent);
 - ``phone_page``: a fresh context (own cookies, storage) at 360×740, the narrowest phone we serve;
-- ``live_city``: the small known city (linli/core/testing.py) committed where the live server sees it;
+- ``live_city``: the small known city (linli/testing.py) committed where the live server sees it;
 - ``sign_in(page, base_url, username)``: sign in through the real login form;
 - ``screenshot(page, name)``: a full-page screenshot kept under $E2E_ARTIFACTS_DIR (default /tmp).
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from linli.core.testing import TEST_PASSWORD, TestCity, build_test_city
+from linli.testing import TEST_PASSWORD, TestCity, build_test_city
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright

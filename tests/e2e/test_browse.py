@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("Debian chromium (/usr/bin/chromium) is not installed", allow_module_level=True)

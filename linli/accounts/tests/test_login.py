@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.accounts.models import LoginFailure
-from linli.core.testing import TEST_PASSWORD, TestCity
+from linli.testing import TEST_PASSWORD, TestCity
 
 
 def _login(client: Client, username: str, password: str) -> Any:

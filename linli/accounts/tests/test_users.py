@@ -13,7 +13,7 @@ from linli.accounts.models import Assignment, Department, User
 from linli.accounts.roles import Role
 from linli.core.actions import ActionError
 from linli.core.models import AuditEvent
-from linli.core.testing import TEST_PASSWORD, TestCity
+from linli.testing import TEST_PASSWORD, TestCity
 
 NEW_PASSWORD = "Brand-new-pass-2026"
 

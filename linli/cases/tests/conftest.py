@@ -8,7 +8,7 @@ import pytest
 
 from linli.cases.models import Case, Category
 from linli.cases.workflow import report_case
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # an ordinary working Monday

@@ -16,7 +16,7 @@ from linli.cases.tests.conftest import rubbish
 from linli.cases.verbs import VERBS
 from linli.cases.workflow import RULES
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from linli.cases.deadlines import stage_hours, sweep, sweep_deadlines, warn_thre
 from linli.cases.models import Case, Category, Step
 from linli.cases.tests.conftest import TZ, rubbish
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity, build_test_city
+from linli.testing import TestCity, build_test_city
 
 FRIDAY = datetime(2026, 3, 6, 15, 0, tzinfo=TZ)
 SATURDAY = datetime(2026, 3, 7, 10, 0, tzinfo=TZ)

@@ -18,7 +18,7 @@ from linli.cases.models import Case, CaseParty, Category, Dispute, Step
 from linli.cases.tests.conftest import MONDAY, rubbish
 from linli.core.actions import ActionError
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity, TestPeople, add_people
+from linli.testing import TestCity, TestPeople, add_people
 
 pytestmark = pytest.mark.django_db
 

@@ -35,8 +35,8 @@ from linli.cases.choices import Rating
 from linli.cases.indicators import Indicators, by_department, by_region, cases_behind, compute
 from linli.cases.models import Case
 from linli.cases.tests.conftest import TZ, rubbish
-from linli.core.testing import TEST_PASSWORD, TestCity, build_test_city, grid_houses
 from linli.core.worktime import add_working_time
+from linli.testing import TEST_PASSWORD, TestCity, build_test_city, grid_houses
 
 MARCH = datetime(2026, 3, 1, tzinfo=TZ)
 APRIL = datetime(2026, 4, 1, tzinfo=TZ)

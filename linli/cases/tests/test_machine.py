@@ -27,7 +27,7 @@ from linli.cases.choices import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus, Exten
 from linli.cases.models import Case, Extension, Step
 from linli.cases.tests.conftest import MONDAY, rubbish
 from linli.core.actions import ActionError
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

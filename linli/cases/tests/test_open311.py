@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from linli.cases import workflow as wf
 from linli.cases.models import Case, Category
 from linli.cases.tests.conftest import MONDAY, rubbish
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from linli.cases.choices import CaseStatus
 from linli.cases.models import Attachment, Case, Category, Step
 from linli.cases.tests.conftest import rubbish
 from linli.cases.views import deadline_clock
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

@@ -27,12 +27,12 @@ from linli.cases.choices import CLOCK_STATUSES, OPEN_STATUSES, CaseStatus
 from linli.cases.disputes import scale_for
 from linli.cases.models import Case, CaseCounter, Category, Dispute, Step, Summons
 from linli.core.models import AuditEvent
-from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.core.worktime import add_working_time, working_seconds_between
 from linli.places.choices import RegionKind
 from linli.places.models import Region
 from linli.seed.cases import CasesReport, seed_cases
 from linli.seed.clock import Clock, minute_of, moment_of
+from linli.testing import TEST_PASSWORD, TestCity
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 4, 10, 30, tzinfo=TZ)  # a Wednesday morning, two weeks after the Spring Festival week

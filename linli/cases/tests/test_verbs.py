@@ -24,7 +24,7 @@ from linli.cases.models import Case, Category
 from linli.cases.tests.conftest import rubbish
 from linli.cases.tests.test_machine import build
 from linli.cases.verbs import VERBS
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

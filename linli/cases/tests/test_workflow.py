@@ -15,7 +15,7 @@ from linli.cases.models import Case, Category, Step
 from linli.cases.tests.conftest import MONDAY, rubbish
 from linli.core.actions import ActionError
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,6 @@ from django.forms.models import model_to_dict
 from linli.core.actions import ActionError
 from linli.core.crypto import decrypt, digest
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 from linli.people.actions import (
     FLAG_BIRTH_DATE_MISMATCH,
     FLAG_CONVERTED_FROM_15,
@@ -28,6 +27,7 @@ from linli.people.actions import (
 )
 from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
 from linli.people.queries import person_history, person_tags_visible_to, tags_visible_to
+from linli.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 
 ZHANG_ID = resident_id(date(1988, 7, 15), 13)  # a man born 1988-07-15 in 锦江区
 

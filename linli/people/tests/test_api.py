@@ -15,11 +15,11 @@ from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
 from linli.core.idnumbers import check_character
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity
 from linli.people.actions import add_member, create_household, register_person, tag_person
 from linli.people.choices import Relation, ResidenceKind
 from linli.people.models import Household, Person, Tag
 from linli.places.models import House
+from linli.testing import TestCity
 
 GRID = "510104001001001"
 OTHER_GRID = "510104002001001"

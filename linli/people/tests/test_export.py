@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from linli.core.models import AuditEvent
-from linli.core.testing import TEST_PASSWORD, TestCity, add_people
+from linli.testing import TEST_PASSWORD, TestCity, add_people
 
 
 def _client(username: str) -> Client:

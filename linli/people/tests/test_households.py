@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 from linli.people.actions import (
     FamilyMemberError,
     add_member,
@@ -24,6 +23,7 @@ from linli.people.actions import (
 from linli.people.models import Household, Membership, Person, Residence
 from linli.people.queries import household_history, person_history
 from linli.people.tests.test_actions import refused
+from linli.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 
 
 @pytest.fixture

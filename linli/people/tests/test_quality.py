@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 from linli.people.actions import move_out, register_person, remove_member
 from linli.people.models import Person
 from linli.people.queries import (
@@ -19,6 +18,7 @@ from linli.people.queries import (
     suspected_duplicates,
 )
 from linli.places.models import House
+from linli.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 
 GRID = "510104001001001"
 

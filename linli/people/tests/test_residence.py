@@ -8,11 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity, TestPeople, add_people, grid_houses
 from linli.people.actions import move_in, move_out
 from linli.people.models import Person, Residence
 from linli.people.queries import person_history
 from linli.people.tests.test_actions import refused
+from linli.testing import TestCity, TestPeople, add_people, grid_houses
 
 
 @pytest.fixture

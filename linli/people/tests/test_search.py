@@ -9,10 +9,10 @@ from django.db import connection
 
 from linli.core import crypto
 from linli.core.idnumbers import check_character
-from linli.core.testing import TestCity
 from linli.people.models import Person
 from linli.people.search import index_persons, rebuild_index, search_keys, search_persons
 from linli.places.models import Region
+from linli.testing import TestCity
 
 GRID = "510104001001001"  # the grid worker's grid
 OTHER_GRID = "510104002001001"  # 书院街街道 和平街社区: inside the district, outside the grid

@@ -14,12 +14,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity, TestPeople, add_people
 from linli.people.actions import cancel_person, move_out, record_death, register_person
 from linli.people.choices import PersonStatus
 from linli.people.models import Household, Membership, Person, Residence
 from linli.people.queries import households_without_head, person_history, suspected_duplicates
 from linli.people.tests.test_actions import refused
+from linli.testing import TestCity, TestPeople, add_people
 
 GRID = "510104001001001"
 
@@ -168,8 +168,8 @@ def test_cancel_is_refused_outside_the_actors_scope(city: TestCity, people: Test
 
 
 def test_a_deceased_person_cannot_move_in(city: TestCity, people: TestPeople) -> None:
-    from linli.core.testing import grid_houses
     from linli.people.actions import move_in
+    from linli.testing import grid_houses
 
     wang = people.persons["王芳"]
     record_death(city.users["grid_worker"], wang, died_on=date(2025, 1, 1))

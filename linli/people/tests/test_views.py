@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 from linli.people.actions import register_person
 from linli.people.models import Household, Membership, Person, Residence
+from linli.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 
 OUR_GRID = "510104001001001"
 NEIGHBOUR_GRID = "510104001001002"

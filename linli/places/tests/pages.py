@@ -7,8 +7,8 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
-from linli.core.testing import TestCity
 from linli.places.models import Building
+from linli.testing import TestCity
 
 COMMUNITY = "510104001001"  # 红星路社区, the community worker's
 GRID = "510104001001001"  # its first grid, the grid worker's

@@ -16,11 +16,11 @@ from shapely.geometry.base import BaseGeometry
 from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
 from linli.core.actions import ActionError
-from linli.core.testing import TestCity, box_polygon
 from linli.places import actions, geo
 from linli.places.choices import CHILD_KIND
 from linli.places.models import Building, House, Region, RegionVersion, Unit
 from linli.places.tests.tree_checks import assert_tree_consistent, snapshot
+from linli.testing import TestCity, box_polygon
 
 
 def refused(call: Callable[[], Any], *fragments: str, exc: type[Exception] = ActionError) -> str:

@@ -7,8 +7,8 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from linli.core.models import AuditEvent
-from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.places.models import Building, House, Region, Unit
+from linli.testing import TEST_PASSWORD, TestCity
 
 
 def client_for(city: TestCity, username: str) -> APIClient:

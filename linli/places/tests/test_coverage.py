@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from linli.core.testing import TestCity, box_polygon
 from linli.places import actions
 from linli.places.coverage import coverage_report
 from linli.places.models import Building, House, Region
+from linli.testing import TestCity, box_polygon
 
 
 def _break_coverage(city: TestCity) -> dict[str, object]:

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from linli.core.actions import ActionError
-from linli.core.testing import TREE_DATE, TestCity
 from linli.places import actions
 from linli.places.models import Region, RegionVersion, tree_as_of
+from linli.testing import TREE_DATE, TestCity
 
 RENAMED_ON = date(2024, 3, 1)
 MOVED_ON = date(2024, 6, 1)

@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
-from linli.core.testing import TestCity, box_polygon
 from linli.places.actions import create_building, create_region
 from linli.places.models import Building, House
 from linli.places.tests.pages import (
@@ -27,6 +26,7 @@ from linli.places.tests.pages import (
     signed_in,
     text,
 )
+from linli.testing import TestCity, box_polygon
 
 pytestmark = pytest.mark.django_db
 

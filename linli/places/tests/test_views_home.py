@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from linli.core.testing import TestCity
 from linli.places.tests.pages import GRID, region_url, signed_in, text
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
-from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.places.models import Building, Region, RegionVersion
+from linli.testing import TEST_PASSWORD, TestCity
 
 
 def _admin(city: TestCity) -> Client:

@@ -4,8 +4,8 @@ import pytest
 from django.http import Http404
 
 from linli.core.scope import get_visible_or_404
-from linli.core.testing import TestCity
 from linli.places.models import House, Region
+from linli.testing import TestCity
 
 
 def test_a_grid_worker_sees_only_their_grid(city: TestCity) -> None:

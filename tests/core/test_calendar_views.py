@@ -12,8 +12,8 @@ from django.urls import reverse
 from linli.accounts.models import Assignment, User
 from linli.accounts.roles import Role
 from linli.core.models import AuditEvent, CalendarDay, CalendarYear
-from linli.core.testing import TestCity
 from linli.core.worktime import is_workday
+from linli.testing import TestCity
 
 
 def client_for(city: TestCity, who: str) -> Client:

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from linli.core.actions import ActionError
-from linli.core.testing import TEST_PASSWORD, TestCity
 from linli.places.actions import move_region
+from linli.testing import TEST_PASSWORD, TestCity
 
 PO_PATH = Path(settings.BASE_DIR) / "linli" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")

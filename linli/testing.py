@@ -13,6 +13,9 @@ from typing import Any
 
 from linli.accounts.models import Assignment, Department, User
 from linli.accounts.roles import Role
+from linli.core.idnumbers import check_character
+from linli.people.actions import register_family, register_person, tag_person
+from linli.people.models import Person, Tag
 from linli.places.actions import create_region
 from linli.places.models import Building, House, Region, Unit
 
@@ -139,8 +142,6 @@ def build_test_city() -> TestCity:
 
 def resident_id(birth: date, seq: int, area: str = "510104") -> str:
     """A valid 18-character resident ID for tests: ``seq`` odd for a man, even for a woman."""
-    from linli.core.idnumbers import check_character
-
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 
@@ -167,9 +168,6 @@ def add_people(city: TestCity) -> TestPeople:
     - 510104001001002 (same community, the other grid): 刘洋 (floating, no household).
     - 510105001001001 (青羊区, the outsider's): 陈静, household H101.
     """
-    from linli.people.actions import register_family, register_person, tag_person
-    from linli.people.models import Person, Tag
-
     people = TestPeople()
     grid_worker = city.users["grid_worker"]
     community_worker = city.users["community_worker"]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from linli.core import audit
 from linli.core.models import AuditEvent
-from linli.core.testing import TEST_PASSWORD, TestCity
+from linli.testing import TEST_PASSWORD, TestCity
 
 
 def _events(city: TestCity, n: int) -> list[AuditEvent]:

@@ -25,8 +25,8 @@ from linli.core.masking import (
     unmask,
 )
 from linli.core.models import AuditEvent
-from linli.core.testing import TestCity
 from linli.people.models import Person
+from linli.testing import TestCity
 
 ID = "11010519491231002X"
 PHONE = "13812345678"

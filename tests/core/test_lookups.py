@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from linli.core.testing import TestCity
 from linli.places.models import House, Region
+from linli.testing import TestCity
 
 
 def test_subtree_matches_exactly_the_rows_under_a_path(city: TestCity) -> None:

@@ -25,7 +25,6 @@ from linli.core import worktime
 from linli.core.actions import ActionError
 from linli.core.calendar_actions import mark_year_entered, remove_calendar_day, set_calendar_day
 from linli.core.models import AuditEvent, CalendarDay, CalendarYear
-from linli.core.testing import TestCity
 from linli.core.worktime import (
     add_working_time,
     calendar_source,
@@ -33,6 +32,7 @@ from linli.core.worktime import (
     is_workday,
     working_seconds_between,
 )
+from linli.testing import TestCity
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR = 3600.0

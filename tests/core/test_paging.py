@@ -4,8 +4,8 @@ import pytest
 from django.core.paginator import Paginator
 
 from linli.core.paging import DeferredJoinPaginator
-from linli.core.testing import TestCity
 from linli.places.models import House
+from linli.testing import TestCity
 
 pytestmark = pytest.mark.django_db
 
