@@ -2,9 +2,10 @@
 
 Every viewset over scoped rows derives from ``ScopedViewSet``: its queryset is always
 ``visible_to(request.user)``, so a list shows only the caller's subtree and a retrieve of anything
-outside it answers 404, exactly like a missing id. Query parameters are declared as a serializer
-(``filter_serializer_class``) and validated before use: a malformed filter answers 400 with field
-errors, never 500. Actions' refusals become HTTP answers in one place (``handle_exception``):
+outside it answers 404, exactly like a missing id. A list's query parameters are its FilterSet
+(``filterset_class``, from ``<app>/filters.py``; the page of the same list uses the same one, see
+``core.filters``): a malformed filter answers 400 with field errors, never 500; unknown parameters
+are ignored. Actions' refusals become HTTP answers in one place (``handle_exception``):
 ``ActionError`` → 400 ``{"field": ["message"]}``, ``PermissionDenied`` → 403.
 """
 
@@ -33,6 +34,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from linli.accounts import lockout
 from linli.core import audit
 from linli.core.actions import ActionError, action
+from linli.core.filters import ListFilterBackend, ScopedFilterSet
 from linli.core.middleware import client_ip
 
 NON_FIELD_ERRORS = "non_field_errors"
@@ -112,11 +114,16 @@ class ScopedViewSet(ApiErrorsMixin, ReadOnlyModelViewSet[Any]):
     """Read-only viewset over a scoped model; subclasses set ``queryset`` and the serializers.
 
     - ``queryset.visible_to(request.user)`` is the only way rows are read (retrieve outside → 404);
-    - ``filter_serializer_class`` declares the query parameters; ``apply_filters`` applies the
-      validated values. Unknown parameters are ignored, malformed ones answer 400;
+    - ``filterset_class`` (a ``core.filters.ScopedFilterSet``) filters the list, through
+      ``ListFilterBackend``: unknown parameters are ignored, malformed ones answer 400;
     - ``permission_classes`` default to ``HasCapability(required_capability)``.
+
+    ``filter_serializer_class`` + ``apply_filters`` is the older way (a serializer validates the
+    query, the method applies it); it stays only until the cases list has its FilterSet.
     """
 
+    filterset_class: ClassVar[type[ScopedFilterSet] | None] = None
+    filter_backends = [ListFilterBackend]
     filter_serializer_class: ClassVar[type[serializers.Serializer[Any]] | None] = None
     required_capability: ClassVar[str] = ""
     pagination_class = LinliPagination

@@ -15,7 +15,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from linli.core.api import ReadFiltersSerializer
 from linli.places.choices import BuildingKind, HouseUse, RegionKind
 from linli.places.models import Building, Estate, House, Region, Unit
 
@@ -118,45 +117,6 @@ class HouseSerializer(serializers.ModelSerializer[House]):
             "lng",
         ]
         read_only_fields = fields
-
-
-# --- query parameters ------------------------------------------------------------------------
-
-
-class RegionFilters(ReadFiltersSerializer):
-    parent = serializers.IntegerField(  # type: ignore[assignment]  # shadows Field.parent in stubs
-        required=False, min_value=1, help_text=_("只列出该区域的直接下级")
-    )
-    kind = serializers.ChoiceField(choices=RegionKind.choices, required=False, help_text=_("层级"))
-    code = serializers.CharField(required=False, max_length=15, help_text=_("区划代码（精确匹配）"))
-    q = serializers.CharField(required=False, max_length=100, help_text=_("名称包含"))
-
-
-class EstateFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的"))
-    q = serializers.CharField(required=False, max_length=100, help_text=_("名称包含"))
-
-
-class BuildingFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("任一区域的编号：列出该区域及其全部下级中的楼栋")
-    )
-    estate = serializers.IntegerField(required=False, min_value=1, help_text=_("小区/院落编号"))
-    kind = serializers.ChoiceField(choices=BuildingKind.choices, required=False, help_text=_("楼栋类型"))
-    q = serializers.CharField(required=False, max_length=100, help_text=_("地址包含"))
-
-
-class UnitFilters(ReadFiltersSerializer):
-    building = serializers.IntegerField(required=False, min_value=1, help_text=_("楼栋编号"))
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的"))
-
-
-class HouseFilters(ReadFiltersSerializer):
-    building = serializers.IntegerField(required=False, min_value=1, help_text=_("楼栋编号"))
-    unit = serializers.IntegerField(required=False, min_value=1, help_text=_("单元编号"))
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的"))
-    use = serializers.ChoiceField(choices=HouseUse.choices, required=False, help_text=_("用途"))
-    q = serializers.CharField(required=False, max_length=100, help_text=_("地址包含"))
 
 
 # --- write -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.roles import Capability
 from linli.core.scope import get_visible_or_404, scope_paths
 from linli.places.choices import RegionKind
+from linli.places.filters import BuildingFilterSet, HouseFilterSet, RegionFilterSet
 from linli.places.models import Building, House, Region, Unit
 from linli.places.views.overview import Crumb, region_crumbs, region_overview
 
@@ -228,20 +229,10 @@ def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     context: dict[str, Any] = {"q": q}
     if q:
-        user = request.user
-        regions = Region.objects.visible_to(user).filter(Q(name__icontains=q) | Q(code__startswith=q))
-        buildings = (
-            Building.objects.visible_to(user)
-            .filter(address__icontains=q)
-            .select_related("region")
-            .order_by("address", "pk")
-        )
-        houses = (
-            House.objects.visible_to(user)
-            .filter(address__icontains=q)
-            .select_related("region")
-            .order_by("address", "pk")
-        )
+        query = {"q": q}  # the same filters as /api/v1/{regions,buildings,houses}/?q=
+        regions = RegionFilterSet(query, request=request).qs
+        buildings = BuildingFilterSet(query, request=request).qs.select_related("region").order_by("address", "pk")
+        houses = HouseFilterSet(query, request=request).qs.select_related("region").order_by("address", "pk")
         region_page = _page(request, regions, SEARCH_RESULTS_PER_PAGE, "rpage")
         context.update(
             region_page=region_page,
