@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from linli.core.testing import TestCity
+from linli.testing import TestCity
 from linli.places.models import Building, House, Region, Unit
 
 USERS = ["grid_worker", "community_worker", "subdistrict_staff"]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
