@@ -4,16 +4,12 @@ and party rows."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import connection
 
 from linli.cases.models import Case, CaseParty, Dispute, Extension, Step, Summons, Whistle
+from linli.seed.cases.moments import SimTime
 from linli.seed.cases.state import _OPEN, S, Tally, _Case
 from linli.seed.city import BulkWriter
-
-if TYPE_CHECKING:
-    from linli.seed.cases.moments import SimTime
 
 # fmt: off
 # The columns each row tuple supplies, in order (the writer fills any other field with its default).
