@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from linli.cases.choices import CaseStatus
 from linli.cases.models import Case, CaseCounter, CaseParty, Dispute, Extension, Step, Summons, Whistle
@@ -24,7 +22,7 @@ from linli.places.models import Region
 from linli.seed.cases.rows import CasesWriter
 from linli.seed.cases.simulator import Simulator
 from linli.seed.cases.state import _Stop
-from linli.seed.city import SeedError
+from linli.seed.city import SeedError, progress_bar
 from linli.seed.clock import EPOCH
 
 #: Cases per scale (``city``: only when asked for with ``--cases``).
@@ -86,15 +84,7 @@ def seed_cases(
         existing = dict(CaseCounter.objects.values_list("day", "last"))
         serials: dict[datetime.date, int] = {}
         day_of: dict[int, datetime.date] = {}
-        bar = tqdm(
-            total=len(reports),
-            desc="事件",
-            unit="件",
-            disable=None if progress else True,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            mininterval=0.5,
-        )
+        bar = progress_bar(len(reports), desc="事件", unit="件", shown=progress, mininterval=0.5)
         with bar:
             for index, report in enumerate(reports):
                 day = day_of.get(report.at // 1440)
