@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -204,6 +204,20 @@ ROW_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
         "lng",
     ),
 }
+
+
+def progress_bar(total: int, *, desc: str, unit: str, shown: bool, mininterval: float = 0.1) -> tqdm[NoReturn]:
+    """The seeds' progress bar on stderr: only when ``shown`` (the command's default; ``--no-progress``
+    turns it off), and then only on a terminal (tqdm's ``disable=None``)."""
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        disable=None if shown else True,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=mininterval,
+    )
 
 
 class BulkWriter:
@@ -556,14 +570,7 @@ def seed_city(
         misplaced: list[str] = []
         communities = [spec for spec in regions if spec.kind == RegionKind.COMMUNITY]
         grid_total = sum(len(c.children) for c in communities)
-        bar = tqdm(
-            total=grid_total,
-            desc="楼栋与房屋",
-            unit="网格",
-            disable=None if progress else True,
-            file=sys.stderr,
-            dynamic_ncols=True,
-        )
+        bar = progress_bar(grid_total, desc="楼栋与房屋", unit="网格", shown=progress)
         with bar:
             for index, community in enumerate(communities):
                 for number, grid in enumerate(community.children, start=1):

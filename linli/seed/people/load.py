@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import os
 import random
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,13 +12,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from tqdm import tqdm
 
 from linli.core import audit
 from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
 from linli.places.choices import HouseUse
 from linli.places.models import House, Region
-from linli.seed.city import SeedError
+from linli.seed.city import SeedError, progress_bar
 from linli.seed.people.derive import Deriver
 from linli.seed.people.households import PeopleFiller, _House
 from linli.seed.people.writer import PeopleWriter
@@ -98,15 +96,7 @@ def seed_people(
         writer.drop_indexes()
         deriver = Deriver(writer, parallel if parallel is not None else (os.cpu_count() or 1) > 1)
         filler = PeopleFiller(writer, deriver, seed, today, tags)
-        bar = tqdm(
-            total=len(chosen),
-            desc="人口与户",
-            unit="户",
-            disable=None if progress else True,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            mininterval=0.5,
-        )
+        bar = progress_bar(len(chosen), desc="人口与户", unit="户", shown=progress, mininterval=0.5)
         with bar:
             for index, house in enumerate(chosen):
                 filler.fill(house)

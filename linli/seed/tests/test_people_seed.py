@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, F, Q
 from stdnum.cn import ric
 
@@ -20,7 +21,7 @@ from linli.core.masking import mask_id
 from linli.core.models import AuditEvent
 from linli.people.choices import IdType, Relation, ResidenceKind, Separation
 from linli.people.models import Household, Membership, Person, PersonTag, Residence
-from linli.people.search import search_keys
+from linli.people.search import FTS_TABLE, PINYIN_TABLE, rebuild_index, search_keys, search_persons
 from linli.places.models import House
 from linli.seed import seed_city
 from linli.seed.people import ELSEWHERE, LOCAL, SICHUAN, PeopleReport, seed_people
@@ -199,10 +200,6 @@ def test_linli_seed_without_people_and_if_empty_adds_them_later(db: Any) -> None
 
 
 def test_the_search_index_written_with_the_persons_is_what_rebuild_index_writes(people: PeopleReport) -> None:
-    from django.db import connection
-
-    from linli.people.search import FTS_TABLE, PINYIN_TABLE, rebuild_index, search_persons
-
     key = "rowid" if connection.vendor == "sqlite" else "person_id"
 
     def rows() -> list[tuple[Any, ...]]:
