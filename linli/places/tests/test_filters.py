@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from linli.testing import TestCity
 from linli.places.models import Building, House, Region, Unit
+from linli.testing import TestCity
 
 USERS = ["grid_worker", "community_worker", "subdistrict_staff"]
 
