@@ -15,10 +15,10 @@ The contact phone is masked in every response (serializers.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -32,10 +32,11 @@ from rest_framework.routers import DefaultRouter
 from linli.accounts.roles import Capability
 from linli.cases import serializers as s
 from linli.cases import workflow as wf
-from linli.cases.models import Case, CaseQuerySet, Category, Step, Whistle
+from linli.cases.filters import CaseFilterSet
+from linli.cases.models import Case, Category, Step, Whistle
 from linli.cases.verbs import VERBS, Verb
 from linli.core.api import ApiErrorsMixin, CapabilityPermission, HasCapability, ScopedViewSet, has_capability
-from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, within_region
+from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR
 
 CONFLICT = OpenApiResponse(
     description=gettext_lazy(
@@ -79,7 +80,7 @@ def _make_transition(entry: Verb) -> Callable[..., Response]:
 
 @extend_schema(tags=["cases"])
 @extend_schema_view(
-    list=extend_schema(summary=gettext_lazy("事件列表"), parameters=[s.CaseFilters]),
+    list=extend_schema(summary=gettext_lazy("事件列表")),
     retrieve=extend_schema(
         summary=gettext_lazy("事件详情（处置步骤、吹哨、可执行操作）"),
         responses={200: s.CaseDetailSerializer, 404: NOT_FOUND},
@@ -99,7 +100,7 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedViewSet):
 
     queryset = Case.objects.select_related("category", "region", "holder_region", "holder_department")
     serializer_class = s.CaseSerializer
-    filter_serializer_class = s.CaseFilters
+    filterset_class = CaseFilterSet
 
     def get_permissions(self) -> list[BasePermission]:
         permissions: list[BasePermission] = [IsAuthenticated(), CanReadCases()]
@@ -131,29 +132,6 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedViewSet):
 
     def get_serializer_class(self) -> Any:
         return s.CaseSerializer if self.action == "list" else s.CaseDetailSerializer
-
-    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
-        if "status" in filters:
-            queryset = queryset.filter(status=filters["status"])
-        if filters.get("holder") == "mine":
-            queryset = cast(CaseQuerySet, queryset).held_by(self.request.user)
-        if "category" in filters:
-            code = filters["category"]
-            queryset = queryset.filter(Q(category__code=code) | Q(category__parent__code=code))
-        if "source" in filters:
-            queryset = queryset.filter(source=filters["source"])
-        if "overdue" in filters:
-            queryset = queryset.filter(is_overdue=filters["overdue"])
-        if "region" in filters:
-            queryset = within_region(queryset, filters["region"])
-        if "reported_after" in filters:
-            queryset = queryset.filter(reported_at__date__gte=filters["reported_after"])
-        if "reported_before" in filters:
-            queryset = queryset.filter(reported_at__date__lte=filters["reported_before"])
-        if "q" in filters:
-            q = filters["q"].strip()
-            queryset = queryset.filter(Q(number__startswith=q) | Q(title__icontains=q))
-        return queryset
 
     def _detail(self, case: Case) -> dict[str, Any]:
         """The case as the detail shows it after a write (fresh from the database)."""

@@ -17,13 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.models import Department
 from linli.cases import disputes
 from linli.cases.choices import (
-    CaseStatus,
     DisputeScale,
     MediationMethod,
     PartyRole,
     Priority,
     Rating,
-    Source,
     WhistleKind,
 )
 from linli.cases.models import Case, Category
@@ -382,23 +380,3 @@ class FollowUpForm(forms.Form):
     result = forms.CharField(
         label=_("回访结果"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-class CaseFilterForm(forms.Form):
-    """Filters of 辖区全部."""
-
-    q = forms.CharField(label=_("编号或标题"), required=False)
-    status = forms.ChoiceField(label=_("状态"), required=False)
-    major = forms.ModelChoiceField(
-        label=_("大类"), queryset=Category.objects.filter(parent__isnull=True), required=False
-    )
-    source = forms.ChoiceField(label=_("来源"), required=False)
-    start = forms.DateField(label=_("上报起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("上报止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    overdue = forms.BooleanField(label=_("仅超期"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", gettext("全部状态")), *CaseStatus.choices]  # type: ignore[attr-defined]
-        self.fields["source"].choices = [("", gettext("全部来源")), *Source.choices]  # type: ignore[attr-defined]
-        self.fields["major"].empty_label = gettext("全部大类")  # type: ignore[attr-defined]

@@ -15,10 +15,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from linli.accounts.models import Department
-from linli.cases.choices import CaseStatus, Priority, Rating, Source, WhistleKind
+from linli.cases.choices import Priority, Rating, Source, WhistleKind
 from linli.cases.models import Attachment, Case, Category, Extension, Step, Summons, Whistle
 from linli.cases.workflow import MAX_EXTENSION_HOURS, RULES, allowed_verbs, verb_label
-from linli.core.api import ReadFiltersSerializer
 from linli.core.masking import mask_phone
 from linli.places.models import Building, House, Region
 
@@ -322,27 +321,6 @@ class CaseDetailSerializer(CaseSerializer):
         if user is None or not user.is_authenticated:
             return []
         return [{"verb": verb, "label": str(RULES[verb].label)} for verb in allowed_verbs(user, obj)]
-
-
-# --- query parameters ------------------------------------------------------------------------------
-
-
-class CaseFilters(ReadFiltersSerializer):
-    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, help_text=_("状态"))
-    holder = serializers.ChoiceField(
-        choices=[("mine", _("我承办的"))], required=False, help_text=_("mine：只列出由您所在层级或部门承办的事件")
-    )
-    category = serializers.CharField(
-        required=False, max_length=16, help_text=_("分类代码：小类，或大类（含其全部小类）")
-    )
-    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
-        choices=Source.choices, required=False, help_text=_("来源")
-    )
-    overdue = serializers.BooleanField(required=False, help_text=_("true：只列出已超期的事件"))
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("事发地在该区域及其下级中"))
-    reported_after = serializers.DateField(required=False, help_text=_("上报日期不早于（含）"))
-    reported_before = serializers.DateField(required=False, help_text=_("上报日期不晚于（含）"))
-    q = serializers.CharField(required=False, max_length=100, help_text=_("搜索：事件编号开头，或标题包含"))
 
 
 # --- write -----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
@@ -15,9 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from linli.accounts.roles import Capability, Role
 from linli.cases.choices import OPEN_STATUSES, CaseStatus
-from linli.cases.forms import (
-    CaseFilterForm,
-)
+from linli.cases.filters import CaseFilterSet
 from linli.cases.models import Case, Summons, acting_assignments
 from linli.core import worktime
 from linli.core.paging import DeferredJoinPaginator
@@ -129,29 +127,6 @@ def inbox_counts(user: Any) -> dict[str, int]:
     return held_cases(user).aggregate(**aggregates)
 
 
-def _filter_all(queryset: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
-    if not form.is_valid():
-        return queryset
-    data = form.cleaned_data
-    if data["q"]:
-        text = data["q"].strip()
-        queryset = queryset.filter(Q(number__startswith=text) | Q(title__icontains=text))
-    if data["status"]:
-        queryset = queryset.filter(status=data["status"])
-    if data["major"]:
-        queryset = queryset.filter(category__parent=data["major"])
-    if data["source"]:
-        queryset = queryset.filter(source=data["source"])
-    zone = timezone.get_current_timezone()
-    if data["start"]:
-        queryset = queryset.filter(reported_at__gte=datetime.combine(data["start"], time.min, zone))
-    if data["end"]:
-        queryset = queryset.filter(reported_at__lt=datetime.combine(data["end"] + timedelta(days=1), time.min, zone))
-    if data["overdue"]:
-        queryset = queryset.filter(is_overdue=True)
-    return queryset
-
-
 ROW_RELATED = ("category", "category__parent", "holder_region", "holder_department", "region")
 
 
@@ -168,9 +143,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tab_key = next((t.key for t in INBOX_TABS if counts.get(t.key)), "")
         if not tab_key:
             tab_key = "summoned" if summoned_count else "all"
-    filter_form = CaseFilterForm(request.GET or None)
+    filters = CaseFilterSet(request.GET or None, request=request)
     if tab_key == "all":
-        queryset = _filter_all(Case.objects.visible_to(user), filter_form).order_by("-reported_at", "-pk")
+        queryset = filters.qs.order_by("-reported_at", "-pk")
     else:
         queryset = (
             summoned_cases(user) if tab_key == "summoned" else held_cases(user).filter(TABS_BY_KEY[tab_key].condition)
@@ -194,7 +169,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
-            "filter_form": filter_form,
+            "filter_form": filters.form,
             "may_report": user.has_capability(Capability.REPORT_CASES),
         },
     )
