@@ -16,7 +16,7 @@ The contact phone is masked in every response (serializers.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.cases import serializers as s
 from linli.cases import workflow as wf
@@ -142,7 +143,7 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedViewSet):
         form = s.CaseCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        case = wf.report_case(request.user, photos=request.FILES.getlist("photos"), **data)
+        case = wf.report_case(cast(User, request.user), photos=request.FILES.getlist("photos"), **data)
         return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
     def transition(self, request: Request, entry: Verb) -> Response:

@@ -25,6 +25,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.cases import workflow
 from linli.cases.choices import OPEN_STATUSES, CaseStatus, CategoryKind, DisputeScale, MediationMethod, PartyRole
@@ -81,7 +82,7 @@ def scale_for(people_involved: int) -> str:
 # --- the common part -------------------------------------------------------------------------------
 
 
-def _lock(actor: Any, case: Case, statuses: frozenset[str], what: Any, expected_version: int | None) -> Case:
+def _lock(actor: User | None, case: Case, statuses: frozenset[str], what: Any, expected_version: int | None) -> Case:
     require(actor is not None and actor.has_capability(Capability.HANDLE_CASES), _("您的角色不能办理事件。"))
     workflow.lock_case_row(case.pk)  # the bare row: see its docstring for PostgreSQL
     queryset = Case.objects.select_related("category", "holder_region", "dispatcher_region")
@@ -152,7 +153,7 @@ def _party_label(name: str, role: str, phone: str) -> str:
 # --- 登记纠纷情况 ------------------------------------------------------------------------------------
 
 
-def _clean_parties(actor: Any, case: Case, parties: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _clean_parties(actor: User | None, case: Case, parties: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     existing = {p.pk: p for p in case.parties.all()}
     cleaned: list[dict[str, Any]] = []
     for index, raw in enumerate(parties, start=1):
@@ -189,7 +190,7 @@ def _clean_parties(actor: Any, case: Case, parties: Iterable[Mapping[str, Any]])
 
 @action
 def record_dispute(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     scale: str,
@@ -292,7 +293,7 @@ def _dispute_of(case: Case) -> Dispute:
 
 @action
 def record_mediation(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     mediating_org: str,
@@ -358,7 +359,7 @@ def record_mediation(
 
 @action
 def record_follow_up(
-    actor: Any, case: Case, *, result: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, result: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Dispute:
     """回访 — the result of visiting the parties again after the mediation (also once the case is closed)."""
     what = _("记录回访")

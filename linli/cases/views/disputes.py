@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.cases import disputes
 from linli.cases.choices import DisputeScale, MediationMethod, PartyRole
 from linli.cases.forms import (
@@ -29,6 +30,12 @@ from linli.core.forms import show_refusal
 from linli.core.masking import masked_value
 from linli.core.scope import get_visible_or_404
 from linli.people.models import Person
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (pages are deny-by-default for anonymous visitors: core.middleware)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _person_choices(user: Any, case: Case) -> list[tuple[str, str]]:
@@ -168,7 +175,7 @@ def _post_dispute(request: HttpRequest, case: Case, version: int | None) -> Http
     parties = [f.cleaned_data for f in formset.forms if f.cleaned_data.get("name") or f.cleaned_data.get("person_id")]
     try:
         disputes.record_dispute(
-            request.user,
+            _actor(request),
             case,
             scale=form.cleaned_data["scale"],
             people_involved=form.cleaned_data["people_involved"],
@@ -194,7 +201,7 @@ def _post_mediation(request: HttpRequest, case: Case, version: int | None) -> Ht
     if not form.is_valid():
         return _page(request, case, mediation_form=form, status=400)
     try:
-        disputes.record_mediation(request.user, case, **form.cleaned_data, expected_version=version)
+        disputes.record_mediation(_actor(request), case, **form.cleaned_data, expected_version=version)
     except ActionError as refused:
         if refused.code in ("state", "conflict"):
             raise
@@ -209,7 +216,7 @@ def _post_follow_up(request: HttpRequest, case: Case, version: int | None) -> Ht
     if not form.is_valid():
         return _page(request, case, follow_up_form=form, status=400)
     try:
-        disputes.record_follow_up(request.user, case, result=form.cleaned_data["result"], expected_version=version)
+        disputes.record_follow_up(_actor(request), case, result=form.cleaned_data["result"], expected_version=version)
     except ActionError as refused:
         if refused.code in ("state", "conflict"):
             raise

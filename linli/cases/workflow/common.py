@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Department
+from linli.accounts.models import Department, User
 from linli.accounts.roles import Capability
 from linli.cases.choices import (
     CaseStatus,
@@ -50,7 +50,7 @@ def lock_case_row(pk: int) -> None:
     list(Case.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
 
 
-def _lock(actor: Any, case: Case) -> Case:
+def _lock(actor: User | None, case: Case) -> Case:
     """The case row, locked for this transaction, if the actor may see it (404 otherwise).
 
     Visibility is checked first and the lock taken by primary key: department staff's ``visible_to``
@@ -83,7 +83,7 @@ def _remember(case: Case) -> None:
     }
 
 
-def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> Case:
+def _begin(actor: User | None, case: Case, verb: str, expected_version: int | None) -> Case:
     """Lock, and refuse a stale version, a status the verb cannot start from, or a user it is not for."""
     if actor is not None:
         require(
@@ -109,7 +109,7 @@ def _begin(actor: Any, case: Case, verb: str, expected_version: int | None) -> C
 
 
 def _finish(
-    actor: Any,
+    actor: User | None,
     case: Case,
     verb: str,
     at: datetime,
@@ -154,7 +154,7 @@ def _finish(
 
 
 def add_note_step(
-    actor: Any,
+    actor: User | None,
     case: Case,
     verb: str,
     *,

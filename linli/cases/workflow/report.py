@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.cases.choices import (
     CaseStatus,
@@ -32,7 +33,7 @@ S = CaseStatus
 
 @action
 def report_case(
-    actor: Any,
+    actor: User | None,
     *,
     category: Category,
     title: str,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Department
+from linli.accounts.models import Department, User
 from linli.cases.choices import (
     OPEN_STATUSES,
     CaseStatus,
@@ -45,7 +45,7 @@ S = CaseStatus
 
 @action
 def accept_case(
-    actor: Any, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """受理."""
     at = _now(at)
@@ -59,7 +59,7 @@ def accept_case(
 
 @action
 def reject_case(
-    actor: Any, case: Case, *, reason: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, reason: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """不予受理 — with the reason told to the reporter."""
     at = _now(at)
@@ -74,7 +74,7 @@ def reject_case(
 
 @action
 def register_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     category: Category | None = None,
@@ -106,7 +106,7 @@ def register_case(
 
 @action
 def dispatch_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     to_region: Region | None = None,
@@ -162,7 +162,7 @@ def dispatch_case(
 
 @action
 def note_progress(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     note: str,
@@ -181,7 +181,7 @@ def note_progress(
 
 @action
 def report_back(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     note: str,
@@ -210,7 +210,7 @@ def report_back(
 
 @action
 def verify_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     passed: bool,
@@ -239,7 +239,7 @@ def verify_case(
 
 @action
 def close_case(
-    actor: Any, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """结案 — on time when the last report back came before the handling deadline."""
     at = _now(at)
@@ -255,7 +255,7 @@ def close_case(
 
 @action
 def rate_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     rating: str,
@@ -283,7 +283,7 @@ def rate_case(
 
 @action
 def return_case(
-    actor: Any, case: Case, *, reason: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, reason: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """退回 — a wrong dispatch goes back to the dispatching level, to be dispatched again."""
     at = _now(at)
@@ -303,7 +303,7 @@ def return_case(
 
 @action
 def escalate_case(
-    actor: Any, case: Case, *, note: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, note: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """上报 — the holder passes the case one level up the tree (actor None: an automatic deadline rule)."""
     at = _now(at)
@@ -330,7 +330,7 @@ def escalate_case(
 
 @action
 def self_handle_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     note: str,
@@ -358,7 +358,7 @@ def self_handle_case(
 
 @action
 def request_extension(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     hours: float,
@@ -405,7 +405,7 @@ def pending_extension(case: Case, extension_id: int | None = None) -> Extension:
 
 @action
 def decide_extension(
-    actor: Any,
+    actor: User | None,
     extension: Extension,
     *,
     approve: bool,
@@ -442,7 +442,7 @@ def decide_extension(
 
 @action
 def supervise_case(
-    actor: Any, case: Case, *, note: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, note: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """督办 — a level above flags the case with a note; it shows in the holder's 督办 inbox."""
     at = _now(at)
@@ -455,7 +455,7 @@ def supervise_case(
 
 @action
 def merge_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     into: Case,
@@ -492,7 +492,7 @@ def merge_case(
 
 @action
 def reopen_case(
-    actor: Any, case: Case, *, reason: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, reason: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Case:
     """重新办理 — the dispatching level reopens a closed case (e.g. an unsatisfied follow-up)."""
     at = _now(at)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import Department
+from linli.accounts.models import Department, User
 from linli.accounts.roles import Role
 from linli.cases.choices import (
     WhistleKind,
@@ -41,7 +40,7 @@ def check_in_deadline(kind: str, at: datetime) -> datetime:
 
 @action
 def whistle_case(
-    actor: Any,
+    actor: User | None,
     case: Case,
     *,
     departments: Iterable[Department],
@@ -79,7 +78,7 @@ def whistle_case(
     return whistle
 
 
-def _own_summons(actor: Any, case: Case) -> Summons:
+def _own_summons(actor: User | None, case: Case) -> Summons:
     departments = {d for role, _r, _kind, _p, d in acting_assignments(actor) if role == Role.DEPARTMENT_STAFF and d}
     summons = (
         Summons.objects.select_for_update()
@@ -94,7 +93,7 @@ def _own_summons(actor: Any, case: Case) -> Summons:
 
 @action
 def check_in(
-    actor: Any, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, note: str = "", expected_version: int | None = None, at: datetime | None = None
 ) -> Summons:
     """报到 — a summoned department arrives; late if after the check-in limit (counted on the whistle board)."""
     at = _now(at)
@@ -127,7 +126,7 @@ def check_in(
 
 @action
 def report_part(
-    actor: Any, case: Case, *, report: str, expected_version: int | None = None, at: datetime | None = None
+    actor: User | None, case: Case, *, report: str, expected_version: int | None = None, at: datetime | None = None
 ) -> Summons:
     """反馈承办情况 — a summoned department reports its part (after checking in)."""
     at = _now(at)
