@@ -18,7 +18,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from linli.core.api import ReadFiltersSerializer
 from linli.core.masking import mask_phone, redact
 from linli.core.models import AuditEvent
 from linli.people.choices import (
@@ -26,7 +25,6 @@ from linli.people.choices import (
     Ethnicity,
     IdType,
     MaritalStatus,
-    PersonStatus,
     PoliticalStatus,
     ResidenceKind,
     Separation,
@@ -265,42 +263,6 @@ class HistoryEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
     def get_reason(self, obj: AuditEvent) -> str:
         return redact(obj.reason)
-
-
-# --- query parameters ----------------------------------------------------------------------------
-
-
-class PersonFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("任一区域的编号：列出该区域及其全部下级中的人员")
-    )
-    status = serializers.ChoiceField(choices=PersonStatus.choices, required=False, help_text=_("状态"))
-    tag = serializers.CharField(required=False, max_length=32, help_text=_("标签代码：带有该标签（当前有效）的人员"))
-    house = serializers.IntegerField(required=False, min_value=1, help_text=_("现住房屋编号"))
-    kind = serializers.ChoiceField(choices=ResidenceKind.choices, required=False, help_text=_("人口类型（当前居住）"))
-    q = serializers.CharField(
-        required=False,
-        max_length=100,
-        help_text=_("搜索：姓名（全名或部分）、拼音、拼音首字母、身份证号（精确）、电话、地址"),
-    )
-
-
-class HouseholdFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的户"))
-    house = serializers.IntegerField(required=False, min_value=1, help_text=_("房屋编号"))
-    q = serializers.CharField(required=False, max_length=32, help_text=_("户号开头"))
-
-
-class ResidenceFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的居住登记"))
-    person = serializers.IntegerField(required=False, min_value=1, help_text=_("人员编号"))
-    house = serializers.IntegerField(required=False, min_value=1, help_text=_("房屋编号"))
-    kind = serializers.ChoiceField(choices=ResidenceKind.choices, required=False, help_text=_("人口类型"))
-    current = serializers.BooleanField(required=False, help_text=_("true：只列出当前居住（未迁出）"))
-
-
-class TagFilters(ReadFiltersSerializer):
-    category = serializers.CharField(required=False, max_length=32, help_text=_("分类代码"))
 
 
 # --- write -----------------------------------------------------------------------------------------
