@@ -22,7 +22,16 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from linli.accounts.roles import Capability
-from linli.core.api import ApiErrorsMixin, HasCapability, LinliPagination, ScopedViewSet
+from linli.core.api import (
+    FORBIDDEN,
+    NOT_FOUND,
+    VALIDATION_ERROR,
+    ApiErrorsMixin,
+    HasCapability,
+    LinliPagination,
+    ScopedViewSet,
+    WritableScopedViewSet,
+)
 from linli.core.filters import ListFilterBackend
 from linli.core.masking import unmask
 from linli.people import filters as f
@@ -30,7 +39,6 @@ from linli.people import serializers as s
 from linli.people.actions import cancel_person, record_death, register_person
 from linli.people.models import Household, Membership, Person, Residence, Tag
 from linli.people.queries import person_history, tags_visible_to
-from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, WritableScopedViewSet
 
 
 @extend_schema(tags=["people"])

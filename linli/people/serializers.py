@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from linli.core.api import ScopedReferenceField
 from linli.core.masking import mask_phone, redact
 from linli.core.models import AuditEvent
 from linli.people.choices import (
@@ -32,8 +33,6 @@ from linli.people.choices import (
 )
 from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
 from linli.places.models import House, Region
-
-NOT_VISIBLE = _("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
 
 
 def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
@@ -301,9 +300,9 @@ class UnmaskResponseSerializer(serializers.Serializer[Any]):
 class PersonCreateSerializer(serializers.Serializer[Any]):
     """What POST persons accepts; ``register_person`` does the checks (ID, duplicates, scope)."""
 
-    house = serializers.IntegerField(required=False, min_value=1, label=_("现住房屋编号"))
-    region = serializers.IntegerField(
-        required=False, min_value=1, label=_("所属区域编号"), help_text=_("没有房屋时必填")
+    house = ScopedReferenceField(House.objects.all(), _("房屋"), required=False, label=_("现住房屋编号"))
+    region = ScopedReferenceField(
+        Region.objects.all(), _("区域"), required=False, label=_("所属区域编号"), help_text=_("没有房屋时必填")
     )
     id_type = serializers.ChoiceField(choices=IdType.choices, default=IdType.RESIDENT_ID, label=_("证件类型"))
     id_number = serializers.CharField(max_length=64, label=_("证件号码"), allow_blank=True)
@@ -330,18 +329,3 @@ class PersonCreateSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
     occupation = serializers.CharField(required=False, allow_blank=True, max_length=100)
     employer = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-    def _user(self) -> Any:
-        return self.context["request"].user
-
-    def validate_house(self, value: int) -> House:
-        house = House.objects.visible_to(self._user()).filter(pk=value).first()
-        if house is None:
-            raise serializers.ValidationError(NOT_VISIBLE % {"id": value, "what": _("房屋")})
-        return house
-
-    def validate_region(self, value: int) -> Region:
-        region = Region.objects.visible_to(self._user()).filter(pk=value).first()
-        if region is None:
-            raise serializers.ValidationError(NOT_VISIBLE % {"id": value, "what": _("区域")})
-        return region
