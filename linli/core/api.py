@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -160,6 +160,70 @@ class ScopedViewSet(ApiErrorsMixin, ReadOnlyModelViewSet[Any]):
         return queryset
 
 
+# --- writes: one "not visible" answer, one create path --------------------------------------------
+
+# The answer for an id in a request body that names a row the caller may not see, or none at all:
+# the same words for both, so the API never tells an outsider whether an id exists.
+NOT_VISIBLE = gettext_lazy("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
+
+# Shared schema answers for the endpoints' documentation.
+VALIDATION_ERROR = OpenApiResponse(
+    description=gettext_lazy('输入有误：按字段列出的错误，如 {"number": ["该字段是必填项。"]}')
+)
+FORBIDDEN = OpenApiResponse(description=gettext_lazy("没有权限，或写入会落到您的管辖范围之外"))
+NOT_FOUND = OpenApiResponse(description=gettext_lazy("不存在，或不在您的管辖范围内"))
+
+
+class ScopedReferenceField(serializers.IntegerField):
+    """An id of a row the caller may see; resolved through ``visible_to(request.user)``.
+
+    ``ScopedReferenceField(House.objects.all(), _("房屋"), label=...)``: the validated value is the
+    row itself. Missing and outside-scope ids get one and the same message (``NOT_VISIBLE``).
+    """
+
+    def __init__(self, queryset: models.QuerySet[Any], what: Any, **kwargs: Any) -> None:
+        self.scoped_queryset = queryset
+        self.what = what
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        pk = super().run_validation(data)  # an int that passed min_value, or None
+        if pk is None:
+            return None
+        user = self.context["request"].user
+        obj = self.scoped_queryset.visible_to(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+        if obj is None:
+            raise serializers.ValidationError(NOT_VISIBLE % {"id": pk, "what": self.what}, code="does_not_exist")
+        return obj
+
+
+class WritableScopedViewSet(mixins.CreateModelMixin, ScopedViewSet):
+    """Adds POST: validates with ``create_serializer_class``, writes through ``perform_action``.
+
+    Reading needs ``required_capability``, creating also ``create_capability``; the action checks
+    again (and checks scope).
+    """
+
+    create_serializer_class: ClassVar[type[serializers.BaseSerializer[Any]]]
+    create_capability: ClassVar[str]
+
+    def get_permissions(self) -> list[BasePermission]:
+        permissions = super().get_permissions()
+        if self.action == "create":
+            permissions.append(HasCapability(self.create_capability)())
+        return permissions
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        form = self.create_serializer_class(data=request.data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        obj = self.perform_action(form.validated_data)
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def perform_action(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
 class ReadFiltersSerializer(serializers.Serializer[Any]):
     """Base for query-parameter serializers: every field optional, none nullable from the wire."""
 
@@ -228,15 +292,21 @@ class TokenView(APIView):
 
 __all__ = [
     "CONFLICT_CODES",
+    "FORBIDDEN",
     "NON_FIELD_ERRORS",
+    "NOT_FOUND",
+    "NOT_VISIBLE",
+    "VALIDATION_ERROR",
     "ApiErrorsMixin",
     "CapabilityPermission",
     "Conflict",
     "HasCapability",
     "LinliPagination",
     "ReadFiltersSerializer",
+    "ScopedReferenceField",
     "ScopedViewSet",
     "TokenView",
+    "WritableScopedViewSet",
     "action_error_detail",
     "has_capability",
     "issue_api_token",

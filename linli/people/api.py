@@ -9,7 +9,6 @@ and writes the audit event. ``POST persons`` registers through ``register_person
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -23,19 +22,28 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from linli.accounts.roles import Capability
-from linli.core.api import ApiErrorsMixin, HasCapability, LinliPagination, ScopedViewSet
+from linli.core.api import (
+    FORBIDDEN,
+    NOT_FOUND,
+    VALIDATION_ERROR,
+    ApiErrorsMixin,
+    HasCapability,
+    LinliPagination,
+    ScopedViewSet,
+    WritableScopedViewSet,
+)
+from linli.core.filters import ListFilterBackend
 from linli.core.masking import unmask
+from linli.people import filters as f
 from linli.people import serializers as s
 from linli.people.actions import cancel_person, record_death, register_person
-from linli.people.models import Household, Membership, Person, PersonTag, Residence
+from linli.people.models import Household, Membership, Person, Residence, Tag
 from linli.people.queries import person_history, tags_visible_to
-from linli.people.search import search_persons
-from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR, WritableScopedViewSet, within_region
 
 
 @extend_schema(tags=["people"])
 @extend_schema_view(
-    list=extend_schema(summary=_("人员列表（可搜索）"), parameters=[s.PersonFilters]),
+    list=extend_schema(summary=_("人员列表（可搜索）")),
     retrieve=extend_schema(summary=_("人员详情（脱敏）"), responses={200: s.PersonDetailSerializer, 404: NOT_FOUND}),
     create=extend_schema(
         summary=_("登记人员"),
@@ -49,7 +57,7 @@ class PersonViewSet(WritableScopedViewSet):
     queryset = Person.objects.select_related("region")
     serializer_class = s.PersonSerializer
     create_serializer_class = s.PersonCreateSerializer
-    filter_serializer_class = s.PersonFilters
+    filterset_class = f.PersonFilterSet
     required_capability = Capability.VIEW_PEOPLE
     create_capability = Capability.EDIT_PEOPLE
 
@@ -64,28 +72,6 @@ class PersonViewSet(WritableScopedViewSet):
             return s.PersonDetailSerializer
         return s.PersonSerializer
 
-    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
-        if "region" in filters:
-            queryset = within_region(queryset, filters["region"])
-        if "status" in filters:
-            queryset = queryset.filter(status=filters["status"])
-        if "house" in filters:
-            queryset = queryset.filter(house_id=filters["house"])
-        if "kind" in filters:
-            residents = Residence.objects.visible_to(self.request.user).current().filter(kind=filters["kind"])
-            queryset = queryset.filter(pk__in=residents.values("person_id"))
-        if "tag" in filters:
-            user = self.request.user
-            tagged = (
-                PersonTag.objects.visible_to(user)
-                .current()
-                .filter(tag__code=filters["tag"], tag__in=tags_visible_to(user))
-            )
-            queryset = queryset.filter(pk__in=tagged.values("person_id"))
-        if "q" in filters:
-            queryset = search_persons(queryset, filters["q"])
-        return queryset
-
     def perform_action(self, data: dict[str, Any]) -> Person:
         return register_person(self.request.user, **data)
 
@@ -93,6 +79,7 @@ class PersonViewSet(WritableScopedViewSet):
         summary=_("人员变更历史（脱敏）"),
         description=_("该人员及其户成员、居住、标签记录的全部审计事件，按时间先后；变更内容已脱敏。"),
         responses={200: s.HistoryEventSerializer(many=True), 404: NOT_FOUND},
+        filters=False,  # a detail route: the person list's filters do not apply
     )
     @drf_action(detail=True, methods=["get"], url_path="history", url_name="history")
     def history(self, request: Request, pk: str | None = None, format: str | None = None) -> Response:
@@ -166,7 +153,7 @@ class PersonViewSet(WritableScopedViewSet):
 
 @extend_schema(tags=["people"])
 @extend_schema_view(
-    list=extend_schema(summary=_("户列表（含现有成员）"), parameters=[s.HouseholdFilters]),
+    list=extend_schema(summary=_("户列表（含现有成员）")),
     retrieve=extend_schema(summary=_("户详情（含现有成员）"), responses={200: s.HouseholdSerializer, 404: NOT_FOUND}),
 )
 class HouseholdViewSet(ScopedViewSet):
@@ -176,22 +163,13 @@ class HouseholdViewSet(ScopedViewSet):
         Prefetch("memberships", queryset=Membership.objects.select_related("person").order_by("relation", "pk"))
     )
     serializer_class = s.HouseholdSerializer
-    filter_serializer_class = s.HouseholdFilters
+    filterset_class = f.HouseholdFilterSet
     required_capability = Capability.VIEW_PEOPLE
-
-    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
-        if "region" in filters:
-            queryset = within_region(queryset, filters["region"])
-        if "house" in filters:
-            queryset = queryset.filter(house_id=filters["house"])
-        if "q" in filters:
-            queryset = queryset.filter(number__startswith=filters["q"])
-        return queryset
 
 
 @extend_schema(tags=["people"])
 @extend_schema_view(
-    list=extend_schema(summary=_("居住登记列表"), parameters=[s.ResidenceFilters]),
+    list=extend_schema(summary=_("居住登记列表")),
     retrieve=extend_schema(summary=_("居住登记详情"), responses={200: s.ResidenceSerializer, 404: NOT_FOUND}),
 )
 class ResidenceViewSet(ScopedViewSet):
@@ -199,27 +177,12 @@ class ResidenceViewSet(ScopedViewSet):
 
     queryset = Residence.objects.select_related("person", "house")
     serializer_class = s.ResidenceSerializer
-    filter_serializer_class = s.ResidenceFilters
+    filterset_class = f.ResidenceFilterSet
     required_capability = Capability.VIEW_PEOPLE
-
-    def apply_filters(self, queryset: QuerySet[Any], filters: Mapping[str, Any]) -> QuerySet[Any]:
-        if "region" in filters:
-            queryset = within_region(queryset, filters["region"])
-        if "person" in filters:
-            queryset = queryset.filter(person_id=filters["person"])
-        if "house" in filters:
-            queryset = queryset.filter(house_id=filters["house"])
-        if "kind" in filters:
-            queryset = queryset.filter(kind=filters["kind"])
-        if filters.get("current") is True:
-            queryset = queryset.filter(ended_on__isnull=True)
-        elif filters.get("current") is False:
-            queryset = queryset.filter(ended_on__isnull=False)
-        return queryset
 
 
 @extend_schema(tags=["people"])
-@extend_schema_view(list=extend_schema(summary=_("标签列表"), parameters=[s.TagFilters]))
+@extend_schema_view(list=extend_schema(summary=_("标签列表")))
 class TagViewSet(ApiErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Any]):
     """标签：只列出您的角色可以看到的标签（受保护标签仅对授权角色可见）。
 
@@ -227,18 +190,17 @@ class TagViewSet(ApiErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet[
     tag's visibility and their roles, so there is a list and no per-tag route.
     """
 
+    queryset = Tag.objects.none()  # names the model for the schema; the rows come from get_queryset
     serializer_class = s.TagSerializer
     pagination_class = LinliPagination
+    filter_backends = [ListFilterBackend]
+    filterset_class = f.TagFilterSet
 
     def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated(), HasCapability(Capability.VIEW_PEOPLE)()]
 
     def get_queryset(self) -> QuerySet[Any]:
-        tags = tags_visible_to(self.request.user).select_related("category").order_by("category__code", "code")
-        params = s.TagFilters(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        category = params.validated_data.get("category")
-        return tags.filter(category__code=category) if category else tags
+        return tags_visible_to(self.request.user).select_related("category").order_by("category__code", "code")
 
 
 def register(router: DefaultRouter) -> None:

@@ -24,26 +24,18 @@ from linli.people.choices import (
     HouseholdKind,
     IdType,
     MaritalStatus,
-    PersonStatus,
     PoliticalStatus,
     Relation,
     ResidenceKind,
     Separation,
     Sex,
 )
+from linli.people.filters import AGE_BANDS  # noqa: F401  (moved to filters.py; importable here as before)
 from linli.people.models import Person
 from linli.places.models import House
 
 # A select with more houses than this is useless on a phone; open the form from the house page instead.
 MAX_HOUSE_CHOICES = 1000
-
-AGE_BANDS: dict[str, tuple[Any, int | None, int | None]] = {
-    # key: (label, youngest age, oldest age) — inclusive, whole years
-    "child": (_("未成年（0–17 岁）"), 0, 17),
-    "adult": (_("18–59 岁"), 18, 59),
-    "senior": (_("60–79 岁"), 60, 79),
-    "elder": (_("80 岁及以上"), 80, None),
-}
 
 
 def house_choices(houses: QuerySet[House]) -> list[Any]:
@@ -325,34 +317,3 @@ class CancelForm(ActionErrorMixin, forms.Form):
 class UnmaskForm(forms.Form):
     field = forms.ChoiceField(choices=[(name, name) for name in Person.SENSITIVE_FIELDS])
     reason = forms.CharField(label=_("查看理由"), max_length=200)
-
-
-class PersonFilterForm(forms.Form):
-    """The list's filters; every value is optional and unknown values are ignored."""
-
-    q = forms.CharField(label=_("搜索"), max_length=100, required=False)
-    kind = forms.ChoiceField(label=_("人口类型"), choices=[("", _("全部类型")), *ResidenceKind.choices], required=False)
-    tag = forms.ChoiceField(label=_("标签"), choices=[("", _("全部标签"))], required=False)
-    age = forms.ChoiceField(
-        label=_("年龄段"),
-        choices=[("", _("全部年龄")), *((key, label) for key, (label, _lo, _hi) in AGE_BANDS.items())],
-        required=False,
-    )
-    status = forms.ChoiceField(label=_("状态"), choices=[("", _("全部状态")), *PersonStatus.choices], required=False)
-    building = forms.TypedChoiceField(
-        label=_("楼栋"), choices=[("", _("全部楼栋"))], coerce=int, required=False, empty_value=None
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        tags: list[tuple[str, str]] | None = None,
-        buildings: list[tuple[int, str]] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        tag_field = self.fields["tag"]
-        building_field = self.fields["building"]
-        assert isinstance(tag_field, forms.ChoiceField) and isinstance(building_field, forms.ChoiceField)
-        tag_field.choices = [("", gettext("全部标签")), *(tags or [])]
-        building_field.choices = [("", gettext("全部楼栋")), *(buildings or [])]

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from linli.core.api import ReadFiltersSerializer
+from linli.core.api import ScopedReferenceField
 from linli.core.masking import mask_phone, redact
 from linli.core.models import AuditEvent
 from linli.people.choices import (
@@ -26,7 +26,6 @@ from linli.people.choices import (
     Ethnicity,
     IdType,
     MaritalStatus,
-    PersonStatus,
     PoliticalStatus,
     ResidenceKind,
     Separation,
@@ -34,8 +33,6 @@ from linli.people.choices import (
 )
 from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
 from linli.places.models import House, Region
-
-NOT_VISIBLE = _("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
 
 
 def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
@@ -267,42 +264,6 @@ class HistoryEventSerializer(serializers.ModelSerializer[AuditEvent]):
         return redact(obj.reason)
 
 
-# --- query parameters ----------------------------------------------------------------------------
-
-
-class PersonFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("任一区域的编号：列出该区域及其全部下级中的人员")
-    )
-    status = serializers.ChoiceField(choices=PersonStatus.choices, required=False, help_text=_("状态"))
-    tag = serializers.CharField(required=False, max_length=32, help_text=_("标签代码：带有该标签（当前有效）的人员"))
-    house = serializers.IntegerField(required=False, min_value=1, help_text=_("现住房屋编号"))
-    kind = serializers.ChoiceField(choices=ResidenceKind.choices, required=False, help_text=_("人口类型（当前居住）"))
-    q = serializers.CharField(
-        required=False,
-        max_length=100,
-        help_text=_("搜索：姓名（全名或部分）、拼音、拼音首字母、身份证号（精确）、电话、地址"),
-    )
-
-
-class HouseholdFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的户"))
-    house = serializers.IntegerField(required=False, min_value=1, help_text=_("房屋编号"))
-    q = serializers.CharField(required=False, max_length=32, help_text=_("户号开头"))
-
-
-class ResidenceFilters(ReadFiltersSerializer):
-    region = serializers.IntegerField(required=False, min_value=1, help_text=_("该区域及其全部下级中的居住登记"))
-    person = serializers.IntegerField(required=False, min_value=1, help_text=_("人员编号"))
-    house = serializers.IntegerField(required=False, min_value=1, help_text=_("房屋编号"))
-    kind = serializers.ChoiceField(choices=ResidenceKind.choices, required=False, help_text=_("人口类型"))
-    current = serializers.BooleanField(required=False, help_text=_("true：只列出当前居住（未迁出）"))
-
-
-class TagFilters(ReadFiltersSerializer):
-    category = serializers.CharField(required=False, max_length=32, help_text=_("分类代码"))
-
-
 # --- write -----------------------------------------------------------------------------------------
 
 
@@ -339,9 +300,9 @@ class UnmaskResponseSerializer(serializers.Serializer[Any]):
 class PersonCreateSerializer(serializers.Serializer[Any]):
     """What POST persons accepts; ``register_person`` does the checks (ID, duplicates, scope)."""
 
-    house = serializers.IntegerField(required=False, min_value=1, label=_("现住房屋编号"))
-    region = serializers.IntegerField(
-        required=False, min_value=1, label=_("所属区域编号"), help_text=_("没有房屋时必填")
+    house = ScopedReferenceField(House.objects.all(), _("房屋"), required=False, label=_("现住房屋编号"))
+    region = ScopedReferenceField(
+        Region.objects.all(), _("区域"), required=False, label=_("所属区域编号"), help_text=_("没有房屋时必填")
     )
     id_type = serializers.ChoiceField(choices=IdType.choices, default=IdType.RESIDENT_ID, label=_("证件类型"))
     id_number = serializers.CharField(max_length=64, label=_("证件号码"), allow_blank=True)
@@ -368,18 +329,3 @@ class PersonCreateSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
     occupation = serializers.CharField(required=False, allow_blank=True, max_length=100)
     employer = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-    def _user(self) -> Any:
-        return self.context["request"].user
-
-    def validate_house(self, value: int) -> House:
-        house = House.objects.visible_to(self._user()).filter(pk=value).first()
-        if house is None:
-            raise serializers.ValidationError(NOT_VISIBLE % {"id": value, "what": _("房屋")})
-        return house
-
-    def validate_region(self, value: int) -> Region:
-        region = Region.objects.visible_to(self._user()).filter(pk=value).first()
-        if region is None:
-            raise serializers.ValidationError(NOT_VISIBLE % {"id": value, "what": _("区域")})
-        return region

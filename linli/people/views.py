@@ -19,8 +19,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -37,27 +37,23 @@ from linli.core.scope import get_visible_or_404, scope_paths
 from linli.people import actions, queries
 from linli.people.actions import FamilyMemberError
 from linli.people.choices import IdType, PersonStatus, Relation, ResidenceKind, Separation, Sex
+from linli.people.filters import PersonFilterSet
 from linli.people.forms import (
-    AGE_BANDS,
     CancelForm,
     DeathForm,
     FamilyForm,
     MemberFormSet,
     MoveInForm,
     MoveOutForm,
-    PersonFilterForm,
     PersonForm,
     RegisterPersonForm,
     UnmaskForm,
 )
 from linli.people.models import Household, Membership, Person, PersonTag, Residence
-from linli.people.search import search_persons
 from linli.places.choices import RegionKind
-from linli.places.models import Building, House, Region
+from linli.places.models import House, Region
 
 PERSONS_PER_PAGE = 30
-# A building filter with more choices than this is no help on a phone (a district's thousands).
-MAX_BUILDING_CHOICES = 300
 
 View = Callable[..., HttpResponse]
 
@@ -80,25 +76,6 @@ people_editor_required = _capability_required(Capability.EDIT_PEOPLE, _("您的�
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def age_bounds(band: str, today: date) -> Q:
-    """Birth dates of the persons whose age in whole years lies in the band."""
-    _label, youngest, oldest = AGE_BANDS[band]
-    condition = Q()
-    if youngest is not None:
-        condition &= Q(birth_date__lte=_years_before(today, youngest))
-    if oldest is not None:
-        # Older than ``oldest`` means born on or before the day ``oldest + 1`` years ago.
-        condition &= Q(birth_date__gt=_years_before(today, oldest + 1))
-    return condition
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
 
 
 def age_of(birth_date: date | None, today: date) -> int | None:
@@ -128,37 +105,13 @@ def _house_from_query(request: HttpRequest) -> House | None:
 # --- the list ----------------------------------------------------------------------------------
 
 
-def _filtered_persons(user: Any, data: Any, today: date) -> tuple[Any, dict[str, Any], QuerySet[Person], list[Any]]:
-    """The person list's filters applied to what ``user`` may see; shared by the list and its export."""
-    tags = list(queries.tags_visible_to(user).order_by("category__code", "code"))
-    buildings = list(
-        Building.objects.visible_to(user)
-        .order_by("address", "pk")
-        .values_list("pk", "address")[: MAX_BUILDING_CHOICES + 1]
-    )
-    if len(buildings) > MAX_BUILDING_CHOICES:
-        buildings = []
+def _filtered_persons(request: HttpRequest, data: QueryDict) -> PersonFilterSet:
+    """The person list's FilterSet over ``data``, shared by the list and its export. The page opens on
+    the persons in the register: no ``status`` in the URL means ``status=active`` (``status=`` is all)."""
     params = data.copy()
     if "status" not in params:
         params["status"] = PersonStatus.ACTIVE
-    filters = PersonFilterForm(params, tags=[(t.code, t.name) for t in tags], buildings=buildings)
-    filters.is_valid()  # unknown values are dropped from cleaned_data, never an error page
-    chosen = {k: v for k, v in filters.cleaned_data.items() if v not in ("", None)}
-
-    persons: QuerySet[Person] = Person.objects.visible_to(user)
-    if "status" in chosen:
-        persons = persons.filter(status=chosen["status"])
-    if "kind" in chosen:
-        persons = persons.filter(residences__ended_on__isnull=True, residences__kind=chosen["kind"])
-    if "tag" in chosen:
-        persons = persons.filter(pk__in=PersonTag.objects.current().filter(tag__code=chosen["tag"]).values("person_id"))
-    if "age" in chosen:
-        persons = persons.filter(age_bounds(chosen["age"], today))
-    if "building" in chosen:
-        persons = persons.filter(house__building_id=chosen["building"])
-    if chosen.get("q"):
-        persons = search_persons(persons, chosen["q"])
-    return filters, chosen, persons, tags
+    return PersonFilterSet(params, request=request)
 
 
 @people_viewer_required
@@ -166,8 +119,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
     """Persons of my grid/community with filters (kind, tag, age band, status, building) and search."""
     user = request.user
     today = timezone.localdate()
-    filters, chosen, persons, tags = _filtered_persons(user, request.GET, today)
-    tag_ids = {t.pk for t in tags}
+    filterset = _filtered_persons(request, request.GET)
+    chosen = filterset.chosen()
+    persons = filterset.qs
+    tag_ids = {t.pk for t in filterset.visible_tags}
     current_kind = Residence.objects.filter(person=OuterRef("pk"), ended_on__isnull=True).values("kind")[:1]
     persons = (
         persons.select_related("house")
@@ -197,7 +152,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         request,
         "people/list.html",
         {
-            "filters": filters,
+            "filters": filterset.page_form(),
             "page": page,
             "rows": rows,
             "q": chosen.get("q", ""),
@@ -217,8 +172,9 @@ def person_export(request: HttpRequest) -> HttpResponse:
     """The filtered person list as CSV: masked, with a stated reason, audited before a byte is sent."""
     user = request.user
     today = timezone.localdate()
-    _filters, chosen, persons, _tags = _filtered_persons(user, request.POST, today)
-    persons = persons.select_related("house").defer("id_number_encrypted").order_by("region_path", "name", "pk")
+    filterset = _filtered_persons(request, request.POST)
+    chosen = filterset.chosen()
+    persons = filterset.qs.select_related("house").defer("id_number_encrypted").order_by("region_path", "name", "pk")
     rows = list(persons[:EXPORT_LIMIT])
     try:
         record_export(

@@ -11,15 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from linli.core.api import NOT_VISIBLE, ScopedReferenceField  # noqa: F401  (NOT_VISIBLE: importable here as before)
 from linli.places.choices import BuildingKind, HouseUse, RegionKind
 from linli.places.models import Building, Estate, House, Region, Unit
-
-NOT_VISIBLE = _("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
-
 
 # --- read ------------------------------------------------------------------------------------
 
@@ -120,30 +117,6 @@ class HouseSerializer(serializers.ModelSerializer[House]):
 
 
 # --- write -----------------------------------------------------------------------------------
-
-
-class ScopedReferenceField(serializers.IntegerField):
-    """An id of a row the caller may see; resolved through ``visible_to(request.user)``.
-
-    Missing and outside-scope ids get one and the same message, so the API never tells an
-    outsider whether an id exists.
-    """
-
-    def __init__(self, queryset: models.QuerySet[Any], what: Any, **kwargs: Any) -> None:
-        self.scoped_queryset = queryset
-        self.what = what
-        kwargs.setdefault("min_value", 1)
-        super().__init__(**kwargs)
-
-    def run_validation(self, data: Any = serializers.empty) -> Any:
-        pk = super().run_validation(data)  # an int that passed min_value, or None
-        if pk is None:
-            return None
-        user = self.context["request"].user
-        obj = self.scoped_queryset.visible_to(user).filter(pk=pk).first()  # type: ignore[attr-defined]
-        if obj is None:
-            raise serializers.ValidationError(NOT_VISIBLE % {"id": pk, "what": self.what}, code="does_not_exist")
-        return obj
 
 
 class BuildingCreateSerializer(serializers.Serializer[Any]):
