@@ -36,8 +36,16 @@ from linli.cases import workflow as wf
 from linli.cases.filters import CaseFilterSet
 from linli.cases.models import Case, Category, Step, Whistle
 from linli.cases.verbs import VERBS, Verb
-from linli.core.api import ApiErrorsMixin, CapabilityPermission, HasCapability, ScopedViewSet, has_capability
-from linli.places.api import FORBIDDEN, NOT_FOUND, VALIDATION_ERROR
+from linli.core.api import (
+    FORBIDDEN,
+    NOT_FOUND,
+    VALIDATION_ERROR,
+    ApiErrorsMixin,
+    CapabilityPermission,
+    HasCapability,
+    ScopedViewSet,
+    has_capability,
+)
 
 CONFLICT = OpenApiResponse(
     description=gettext_lazy(

@@ -18,10 +18,10 @@ from linli.accounts.models import Department
 from linli.cases.choices import Priority, Rating, Source, WhistleKind
 from linli.cases.models import Attachment, Case, Category, Extension, Step, Summons, Whistle
 from linli.cases.workflow import MAX_EXTENSION_HOURS, RULES, allowed_verbs, verb_label
+from linli.core.api import ScopedReferenceField
 from linli.core.masking import mask_phone
 from linli.places.models import Building, House, Region
 
-NOT_VISIBLE = _("找不到编号为 %(id)s 的%(what)s，或它不在您的管辖范围内。")
 NO_CATEGORY = _("分类“%(code)s”不存在。")
 NO_DEPARTMENT = _("部门“%(code)s”不存在。")
 
@@ -326,22 +326,7 @@ class CaseDetailSerializer(CaseSerializer):
 # --- write -----------------------------------------------------------------------------------------
 
 
-class _ScopedIdsMixin:
-    """Resolve ids in a body to rows the caller may see (one error for missing and out of scope)."""
-
-    context: dict[str, Any]
-
-    def _user(self) -> Any:
-        return self.context["request"].user
-
-    def _visible(self, model: Any, pk: int, what: Any) -> Any:
-        obj = model.objects.visible_to(self._user()).filter(pk=pk).first()
-        if obj is None:
-            raise serializers.ValidationError(NOT_VISIBLE % {"id": pk, "what": what})
-        return obj
-
-
-class CaseCreateSerializer(_ScopedIdsMixin, serializers.Serializer[Any]):
+class CaseCreateSerializer(serializers.Serializer[Any]):
     """What POST cases accepts; ``report_case`` does the checks (category, place, scope)."""
 
     category = serializers.CharField(max_length=16, label=_("分类代码"), help_text=_("小类代码，如 L0104"))
@@ -351,8 +336,8 @@ class CaseCreateSerializer(_ScopedIdsMixin, serializers.Serializer[Any]):
         choices=Source.choices, default=Source.API, label=_("来源")
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL, label=_("紧急程度"))
-    house = serializers.IntegerField(required=False, min_value=1, label=_("房屋编号"))
-    building = serializers.IntegerField(required=False, min_value=1, label=_("楼栋编号"))
+    house = ScopedReferenceField(House.objects.all(), _("房屋"), required=False, label=_("房屋编号"))
+    building = ScopedReferenceField(Building.objects.all(), _("楼栋"), required=False, label=_("楼栋编号"))
     lng = serializers.FloatField(required=False, min_value=-180, max_value=180, label=_("经度"))
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90, label=_("纬度"))
     address = serializers.CharField(
@@ -363,14 +348,6 @@ class CaseCreateSerializer(_ScopedIdsMixin, serializers.Serializer[Any]):
 
     def validate_category(self, value: str) -> Category:
         return leaf_category(value)
-
-    def validate_house(self, value: int) -> House:
-        house: House = self._visible(House, value, _("房屋"))
-        return house
-
-    def validate_building(self, value: int) -> Building:
-        building: Building = self._visible(Building, value, _("楼栋"))
-        return building
 
 
 class NoteSerializer(serializers.Serializer[Any]):
@@ -404,17 +381,17 @@ class RegisterSerializer(NoteSerializer):
         return leaf_category(value)
 
 
-class DispatchSerializer(_ScopedIdsMixin, NoteSerializer):
-    to_region = serializers.IntegerField(
-        required=False, min_value=1, label=_("派遣到区域"), help_text=_("区域编号；不填按分类和事发地自动派遣")
+class DispatchSerializer(NoteSerializer):
+    to_region = ScopedReferenceField(
+        Region.objects.all(),
+        _("区域"),
+        required=False,
+        label=_("派遣到区域"),
+        help_text=_("区域编号；不填按分类和事发地自动派遣"),
     )
     to_department = serializers.CharField(
         required=False, max_length=32, label=_("派遣到部门"), help_text=_("部门代码，如 cg")
     )
-
-    def validate_to_region(self, value: int) -> Region:
-        region: Region = self._visible(Region, value, _("区域"))
-        return region
 
     def validate_to_department(self, value: str) -> Department:
         department = Department.objects.filter(code=value.strip()).first()
@@ -449,12 +426,10 @@ class ExtensionDecisionSerializer(NoteSerializer):
     approve = serializers.BooleanField(label=_("批准"))
 
 
-class MergeSerializer(_ScopedIdsMixin, NoteSerializer):
-    into = serializers.IntegerField(min_value=1, label=_("合并到事件"), help_text=_("继续办理的事件的编号（id）"))
-
-    def validate_into(self, value: int) -> Case:
-        case: Case = self._visible(Case, value, _("事件"))
-        return case
+class MergeSerializer(NoteSerializer):
+    into = ScopedReferenceField(
+        Case.objects.all(), _("事件"), label=_("合并到事件"), help_text=_("继续办理的事件的编号（id）")
+    )
 
 
 class WhistleInputSerializer(NoteSerializer):

@@ -153,6 +153,10 @@ class ScopedFilterSet(django_filters.FilterSet):
         if queryset is None:
             queryset = self.visible_rows(self.user)
         super().__init__(data, queryset, request=request, prefix=prefix)
+        for declared in self.filters.values():
+            # A form field built on the class's filter (the OpenAPI schema reads ``filter.field``) is
+            # deep-copied with it and would keep the class's empty choices: build this user's own.
+            declared.__dict__.pop("_field", None)
         self.limit_to(self.user)
         for name in self.hidden_on_page:
             self.filters[name].extra["widget"] = forms.HiddenInput

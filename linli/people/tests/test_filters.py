@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from linli.core.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 from linli.people.actions import move_out, record_death, register_person, tag_person
 from linli.people.models import Person, Tag
+from linli.testing import TestCity, TestPeople, add_people, grid_houses, resident_id
 
 OUR_GRID = "510104001001001"
 NEIGHBOUR_GRID = "510104001001002"
