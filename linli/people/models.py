@@ -12,6 +12,8 @@ page shows; derived once on write so lists never decrypt). Sensitive fields are 
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +34,14 @@ from linli.people.choices import (
     TagVisibility,
 )
 from linli.places.models import House, Region
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
+    """Whole years since ``birth_date`` on ``today`` (default: today); None when the date is unknown."""
+    if birth_date is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 class Scoped(models.Model):

@@ -9,10 +9,8 @@ through ``masking.redact`` once more here, so an ID-number-shaped string can nev
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -31,17 +29,8 @@ from linli.people.choices import (
     Separation,
     Sex,
 )
-from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
+from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag, age_on
 from linli.places.models import House, Region
-
-
-def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
-    """Whole years since ``birth_date`` (None when unknown)."""
-    if birth_date is None:
-        return None
-    today = today or timezone.localdate()
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-
 
 # --- read ------------------------------------------------------------------------------------
 
