@@ -30,6 +30,7 @@ from linli.people.choices import (
     Sex,
 )
 from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag, age_on
+from linli.people.queries import tags_visible_to
 from linli.places.models import House, Region
 
 # --- read ------------------------------------------------------------------------------------
@@ -116,8 +117,6 @@ class PersonDetailSerializer(PersonSerializer):
 
     @extend_schema_field(PersonTagBriefSerializer(many=True))
     def get_tags(self, obj: Person) -> list[dict[str, Any]]:
-        from linli.people.queries import tags_visible_to
-
         request = self.context.get("request")
         user = getattr(request, "user", None)
         rows = (

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError, require
 from linli.core.masking import mask_phone
+from linli.core.phones import validate_phone
 from linli.core.scope import ensure_in_scope, path_in_scope, scope_paths
 from linli.people.choices import (
     Education,
@@ -39,9 +40,6 @@ PERSON_FIELDS: dict[str, type[Any] | None] = {
     "occupation": None,
     "employer": None,
 }
-
-_PHONE_CHARS = re.compile(r"^\+?[0-9]{3,20}$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
 
 
 def _today(on: datetime.date | None) -> datetime.date:
@@ -96,13 +94,6 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _clean_phone(phone: str) -> str:
-    phone = _PHONE_SEPARATORS.sub("", phone or "")
-    if phone and not _PHONE_CHARS.match(phone):
-        raise ActionError(_("联系电话只能包含数字（可带国际区号 +），长度 3 到 20 位。"), field="phone")
-    return phone
-
-
 def _field(model: type[Model], name: str) -> Field[Any, Any]:
     field = model._meta.get_field(name)
     assert isinstance(field, Field)
@@ -118,7 +109,7 @@ def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         choices = PERSON_FIELDS[name]
         value = "" if value is None else value
         if name == "phone":
-            value = _clean_phone(str(value))
+            value = validate_phone(str(value))
         elif choices is not None:
             if value not in choices.values and not (value == "" and name == "education"):
                 label = _field(Person, name).verbose_name

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import audit
 from linli.core.actions import ActionError, action
-from linli.core.crypto import digest, encrypt
+from linli.core.crypto import decrypt, digest, encrypt
 from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
 from linli.core.masking import mask_id
 from linli.people.actions._common import (
@@ -280,8 +280,6 @@ def update_person(actor: Any, person: Person, **fields: Any) -> Person:
 
 
 def _decrypt_number(person: Person) -> str:
-    from linli.core.crypto import decrypt
-
     return decrypt(person.id_number_encrypted) if person.id_number_encrypted else ""
 
 
