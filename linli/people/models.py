@@ -202,6 +202,24 @@ class Residence(Scoped):
     left_behind_type = models.CharField(_("留守类型"), max_length=50, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
+    # The details beyond house, kind and dates, as the population kind needs them (流动/境外/留守):
+    # what move_in accepts, the move-in form offers (a subset) and the API shows. The permit number
+    # is an identity document's number, so the API leaves it out (UNLISTED_DETAILS).
+    DETAIL_FIELDS = (
+        "floating_reason",
+        "permit_type",
+        "permit_number",
+        "permit_expires_on",
+        "foreign_name",
+        "nationality",
+        "purpose",
+        "arrived_on",
+        "planned_departure_on",
+        "left_behind_type",
+        "note",
+    )
+    UNLISTED_DETAILS = ("permit_number",)
+
     objects = ResidenceQuerySet.as_manager()
 
     class Meta:

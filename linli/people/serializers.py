@@ -198,16 +198,7 @@ class ResidenceSerializer(serializers.ModelSerializer[Residence]):
             "separation_label",
             "started_on",
             "ended_on",
-            "floating_reason",
-            "permit_type",
-            "permit_expires_on",
-            "foreign_name",
-            "nationality",
-            "purpose",
-            "arrived_on",
-            "planned_departure_on",
-            "left_behind_type",
-            "note",
+            *(name for name in Residence.DETAIL_FIELDS if name not in Residence.UNLISTED_DETAILS),
         ]
         read_only_fields = fields
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError, require
 from linli.core.masking import mask_phone
@@ -24,6 +26,9 @@ from linli.people.choices import (
 )
 from linli.people.models import Household, Person
 from linli.places.models import House, Region
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 # Person fields a caller may set directly (identity, name and place go through their own rules).
 PERSON_FIELDS: dict[str, type[Any] | None] = {
@@ -46,7 +51,15 @@ def _today(on: datetime.date | None) -> datetime.date:
     return on or timezone.localdate()
 
 
-def _require_edit(actor: Any, path: str, what: str) -> None:
+def acting_user(user: User | AnonymousUser) -> User:
+    """The user a page or API request acts as. Never ``None`` (the system, which skips the checks):
+    an anonymous request is refused here, though the middleware and page guards stop it first."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
+def _require_edit(actor: User | None, path: str, what: str) -> None:
     """The actor may edit people and ``path`` (where the write lands) is inside their scope."""
     if actor is None:
         return
@@ -57,7 +70,7 @@ def _require_edit(actor: Any, path: str, what: str) -> None:
     require(path_in_scope(path, scope_paths(actor)), _("%(what)s不在您的管辖范围内。") % {"what": what})
 
 
-def _ensure_in_scope(actor: Any, path: str) -> None:
+def _ensure_in_scope(actor: User | None, path: str) -> None:
     if actor is not None:
         ensure_in_scope(actor, path)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from linli.core.models import AuditEvent
 from linli.people.choices import IdType, PersonStatus, Relation, ResidenceKind, Separation, Sex
 
 VERB_LABELS: dict[str, Any] = {
@@ -56,7 +59,7 @@ CHANGE_LABELS: dict[str, Any] = {
 
 @dataclass
 class HistoryEntry:
-    at: Any
+    at: datetime
     label: str
     actor: str
     summary: str
@@ -88,7 +91,7 @@ def _change_text(key: str, value: Any) -> str:
     return f"{CHANGE_LABELS[key]}：{_display(key, value)}"
 
 
-def history_entries(events: Any) -> list[HistoryEntry]:
+def history_entries(events: Iterable[AuditEvent]) -> list[HistoryEntry]:
     """Audit events as timeline lines. The changes were masked when recorded; only known keys are shown."""
     entries = []
     for event in events:

@@ -12,6 +12,7 @@ from linli.core.forms import run_action
 from linli.core.permissions import capability_required
 from linli.core.scope import get_visible_or_404
 from linli.people import actions
+from linli.people.actions import acting_user
 from linli.people.forms import MoveInForm, MoveOutForm
 from linli.people.models import Person
 from linli.people.views._common import EDIT_REFUSED, house_from_query
@@ -26,7 +27,7 @@ def move_in(request: HttpRequest, pk: int) -> HttpResponse:
         attempt = run_action(
             request,
             lambda: actions.move_in(
-                request.user,
+                acting_user(request.user),
                 person,
                 house=data["house"],
                 kind=data["kind"],
@@ -51,7 +52,7 @@ def move_out(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         attempt = run_action(
             request,
-            lambda: actions.move_out(request.user, person, on=data.get("on"), note=data.get("note", "")),
+            lambda: actions.move_out(acting_user(request.user), person, on=data.get("on"), note=data.get("note", "")),
             form=form,
         )
         if attempt.ok:

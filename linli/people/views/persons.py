@@ -8,7 +8,7 @@ that needs a reason) and answers with ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -28,6 +28,7 @@ from linli.core.masking import mask_phone, may_unmask, unmask
 from linli.core.permissions import capability_required
 from linli.core.scope import get_visible_or_404, scope_paths
 from linli.people import actions, queries
+from linli.people.actions import acting_user
 from linli.people.choices import PersonStatus, ResidenceKind
 from linli.people.filters import PersonFilterSet
 from linli.people.forms import PersonForm, UnmaskForm
@@ -35,6 +36,11 @@ from linli.people.models import Membership, Person, PersonTag, Residence, age_on
 from linli.people.views._common import EDIT_REFUSED, VIEW_REFUSED
 from linli.people.views.history import history_entries
 from linli.places.models import Region
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from linli.accounts.models import User
 
 # --- the list ----------------------------------------------------------------------------------
 
@@ -105,7 +111,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 HISTORY_LIMIT = 200
 
 
-def _sensitive_rows(user: Any, person: Person) -> list[dict[str, Any]]:
+def _sensitive_rows(user: User | AnonymousUser | None, person: Person) -> list[dict[str, Any]]:
     rows = []
     if person.id_masked or person.id_number_encrypted:
         rows.append(
@@ -213,7 +219,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonForm(request.POST or None, user=request.user, person=person, initial=initial)
     if request.method == "POST" and form.is_valid():
         attempt = run_action(
-            request, lambda: actions.update_person(request.user, person, **form.person_fields()), form=form
+            request, lambda: actions.update_person(acting_user(request.user), person, **form.person_fields()), form=form
         )
         if attempt.ok:
             messages.success(request, _("已保存 %(name)s 的信息。") % {"name": person.name})
@@ -227,6 +233,6 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def person_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """核实: the worker has checked the record with the person; resets the 12-month staleness clock."""
     person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
-    if run_action(request, lambda: actions.confirm_person(request.user, person)).ok:
+    if run_action(request, lambda: actions.confirm_person(acting_user(request.user), person)).ok:
         messages.success(request, _("已核实 %(name)s 的信息。") % {"name": person.name})
     return redirect("people:detail", pk=person.pk)

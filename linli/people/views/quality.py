@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ class QualityCheck:
     key: str
     title: str
     hint: str
-    queryset: Any
+    queryset: QuerySet[Any]
     count: int = 0
     items: list[Any] = field(default_factory=list)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,7 +23,7 @@ from linli.core.idnumbers import IdNumberError, parse_resident_id
 from linli.core.permissions import capability_required
 from linli.core.scope import scope_paths
 from linli.people import actions
-from linli.people.actions import FamilyMemberError
+from linli.people.actions import FamilyMemberError, acting_user
 from linli.people.choices import Sex
 from linli.people.forms import FamilyForm, MemberFormSet, RegisterPersonForm
 from linli.people.views._common import EDIT_REFUSED, house_from_query
@@ -69,7 +70,11 @@ def person_create(request: HttpRequest) -> HttpResponse:
         attempt = run_action(
             request,
             lambda: actions.register_person(
-                request.user, house=chosen_house, region=region, residence_kind=data["residence_kind"], **fields
+                acting_user(request.user),
+                house=chosen_house,
+                region=region,
+                residence_kind=data["residence_kind"],
+                **fields,
             ),
             form=form,
         )
@@ -81,7 +86,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "person": None, "house": house}, status=status)
 
 
-def _member_error(formset: Any, error: FamilyMemberError) -> bool:
+def _member_error(formset: forms.BaseFormSet, error: FamilyMemberError) -> bool:
     """Put a refusal about one member (``FamilyMemberError.index``) beside the field on that member's row."""
     rows = [form for form in formset.forms if form.has_changed()]
     if error.index >= len(rows):
@@ -101,7 +106,7 @@ def register_family(request: HttpRequest) -> HttpResponse:
         members = [row.member() for row in formset.forms if row.has_changed()]
         try:
             household = actions.register_family(
-                request.user,
+                acting_user(request.user),
                 house=form.cleaned_data["house"],
                 kind=form.cleaned_data["kind"],
                 household_kind=form.cleaned_data["household_kind"],

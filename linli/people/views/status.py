@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,13 +13,14 @@ from linli.core.forms import run_action
 from linli.core.permissions import capability_required
 from linli.core.scope import get_visible_or_404
 from linli.people import actions
+from linli.people.actions import acting_user
 from linli.people.forms import CancelForm, DeathForm
 from linli.people.models import Person
 from linli.people.views._common import EDIT_REFUSED
 
 
 def _status_page(
-    request: HttpRequest, person: Person, form: Any, *, title: str, confirm: str, status: int = 200
+    request: HttpRequest, person: Person, form: forms.Form, *, title: str, confirm: str, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -39,7 +39,9 @@ def record_death(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         attempt = run_action(
             request,
-            lambda: actions.record_death(request.user, person, died_on=data["died_on"], note=data.get("note", "")),
+            lambda: actions.record_death(
+                acting_user(request.user), person, died_on=data["died_on"], note=data.get("note", "")
+            ),
             form=form,
         )
         if attempt.ok:
@@ -60,7 +62,7 @@ def cancel_person(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         attempt = run_action(
             request,
-            lambda: actions.cancel_person(request.user, person, on=data["on"], reason=data["reason"]),
+            lambda: actions.cancel_person(acting_user(request.user), person, on=data["on"], reason=data["reason"]),
             form=form,
         )
         if attempt.ok:
