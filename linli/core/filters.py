@@ -153,6 +153,8 @@ class ScopedFilterSet(django_filters.FilterSet):
         if queryset is None:
             queryset = self.visible_rows(self.user)
         super().__init__(data, queryset, request=request, prefix=prefix)
+        for copied in self.filters.values():  # a form field built earlier would ignore what limit_to sets
+            copied.__dict__.pop("_field", None)
         self.limit_to(self.user)
         for name in self.hidden_on_page:
             self.filters[name].extra["widget"] = forms.HiddenInput
@@ -206,7 +208,9 @@ class ListFilterSchema(DjangoFilterExtension):
             auto_schema, model, filterset_class, field_name, filter_field
         )
         text = filter_field.extra.get("help_text") or filter_field.label
-        field = filter_field.field
+        # A throwaway field: ``filter_field.field`` would cache one on the class's filter, and every
+        # FilterSet copied from it later would keep that field and ignore choices set in limit_to.
+        field = filter_field.field_class(label=filter_field.label, **filter_field.extra)
         bounds = {
             "minimum": getattr(field, "min_value", None),
             "maximum": getattr(field, "max_value", None),
