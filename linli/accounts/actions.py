@@ -32,6 +32,7 @@ from linli.accounts.models import Assignment, Department, User
 from linli.accounts.roles import ROLE_REGION_KINDS, Capability, Role
 from linli.core import audit
 from linli.core.actions import ActionError, action, require
+from linli.core.phones import validate_phone
 from linli.core.scope import ensure_in_scope, path_in_scope, scope_paths
 from linli.places.models import Region
 
@@ -113,7 +114,7 @@ def create_user(actor: Any, *, username: str, password: str, display_name: str =
         raise ActionError(_("请填写用户名。"), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise ActionError(_("用户名“%(u)s”已被使用，请换一个。") % {"u": username}, field="username")
-    user = User(username=username, display_name=(display_name or "").strip(), phone=(phone or "").strip())
+    user = User(username=username, display_name=(display_name or "").strip(), phone=validate_phone(phone))
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:

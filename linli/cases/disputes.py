@@ -32,6 +32,7 @@ from linli.cases.choices import OPEN_STATUSES, CaseStatus, CategoryKind, Dispute
 from linli.cases.models import Case, CaseParty, Dispute
 from linli.core.actions import ActionError, action, require
 from linli.core.masking import mask_phone
+from linli.core.phones import validate_phone
 from linli.core.scope import ensure_in_scope, get_visible_or_404
 from linli.people.models import Person
 
@@ -120,13 +121,7 @@ def _text(value: Any, *, what: str, field: str, required: bool, max_length: int)
 
 
 def _phone(value: Any, *, field: str, who: str) -> str:
-    phone = str(value or "").strip()
-    if phone and not (phone.replace("-", "").isdigit() and 7 <= len(phone) <= 20):
-        raise ActionError(
-            _("%(who)s的联系电话只能包含数字和“-”，7 到 20 位。") % {"who": who},
-            field=field,
-        )
-    return phone
+    return validate_phone(str(value or ""), field=field, who=who)
 
 
 def _date(value: Any, *, what: str, field: str) -> date | None:

@@ -11,7 +11,6 @@ are ignored. Actions' refusals become HTTP answers in one place (``handle_except
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar, cast
 
 from django.conf import settings
@@ -117,14 +116,10 @@ class ScopedViewSet(ApiErrorsMixin, ReadOnlyModelViewSet[Any]):
     - ``filterset_class`` (a ``core.filters.ScopedFilterSet``) filters the list, through
       ``ListFilterBackend``: unknown parameters are ignored, malformed ones answer 400;
     - ``permission_classes`` default to ``HasCapability(required_capability)``.
-
-    ``filter_serializer_class`` + ``apply_filters`` is the older way (a serializer validates the
-    query, the method applies it); it stays only until the cases list has its FilterSet.
     """
 
     filterset_class: ClassVar[type[ScopedFilterSet] | None] = None
     filter_backends = [ListFilterBackend]
-    filter_serializer_class: ClassVar[type[serializers.Serializer[Any]] | None] = None
     required_capability: ClassVar[str] = ""
     pagination_class = LinliPagination
     lookup_value_regex = r"[0-9]+"
@@ -146,18 +141,6 @@ class ScopedViewSet(ApiErrorsMixin, ReadOnlyModelViewSet[Any]):
             return super().get_object()
         except Http404 as exc:  # DRF's default names the model; say what get_visible_or_404 says
             raise exceptions.NotFound(_("找不到该对象，或它不在您的管辖范围内。")) from exc
-
-    def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
-        queryset = super().filter_queryset(queryset)
-        if self.filter_serializer_class is None or self.action != "list":
-            return queryset
-        params = self.filter_serializer_class(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return self.apply_filters(queryset, {k: v for k, v in params.validated_data.items() if v is not None})
-
-    def apply_filters(self, queryset: models.QuerySet[Any], filters: Mapping[str, Any]) -> models.QuerySet[Any]:
-        """Apply validated query parameters (only those given). Subclasses override."""
-        return queryset
 
 
 # --- writes: one "not visible" answer, one create path --------------------------------------------
@@ -222,15 +205,6 @@ class WritableScopedViewSet(mixins.CreateModelMixin, ScopedViewSet):
 
     def perform_action(self, data: dict[str, Any]) -> Any:
         raise NotImplementedError
-
-
-class ReadFiltersSerializer(serializers.Serializer[Any]):
-    """Base for query-parameter serializers: every field optional, none nullable from the wire."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        # QueryDicts give lists; take the last value of each declared field, drop empty strings.
-        plain = {name: data.get(name) for name in self.fields if data.get(name, "") != ""}
-        return super().to_internal_value(plain)
 
 
 # --- token endpoint ---------------------------------------------------------------------------
@@ -302,7 +276,6 @@ __all__ = [
     "Conflict",
     "HasCapability",
     "LinliPagination",
-    "ReadFiltersSerializer",
     "ScopedReferenceField",
     "ScopedViewSet",
     "TokenView",

@@ -17,10 +17,8 @@ from django.utils.translation import gettext as _
 
 from linli.core import audit
 from linli.core.actions import ActionError, action
-from linli.core.masking import redact
+from linli.core.masking import MIN_REASON_LENGTH, redact
 from linli.core.scope import scope_paths
-
-MIN_REASON_LENGTH = 4
 
 
 @action

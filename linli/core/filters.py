@@ -210,7 +210,9 @@ class ListFilterSchema(DjangoFilterExtension):
             auto_schema, model, filterset_class, field_name, filter_field
         )
         text = filter_field.extra.get("help_text") or filter_field.label
-        field = filter_field.field
+        # A throwaway field: ``filter_field.field`` would cache one on the class's filter, and every
+        # FilterSet copied from it later would keep that field and ignore choices set in limit_to.
+        field = filter_field.field_class(label=filter_field.label, **filter_field.extra)
         bounds = {
             "minimum": getattr(field, "min_value", None),
             "maximum": getattr(field, "max_value", None),

@@ -52,6 +52,7 @@ UNMASK_RULES: dict[str, set[tuple[str, str]]] = {
     "administrator": {PERSON_ID_NUMBER, PERSON_PHONE},
 }
 
+# The shortest reason accepted for seeing sensitive data in clear or taking it away (unmask, exports).
 MIN_REASON_LENGTH = 4
 
 

@@ -36,7 +36,7 @@ from linli.core.filters import ListFilterBackend
 from linli.core.masking import unmask
 from linli.people import filters as f
 from linli.people import serializers as s
-from linli.people.actions import cancel_person, record_death, register_person
+from linli.people.actions import acting_user, cancel_person, record_death, register_person
 from linli.people.models import Household, Membership, Person, Residence, Tag
 from linli.people.queries import person_history, tags_visible_to
 
@@ -73,7 +73,7 @@ class PersonViewSet(WritableScopedViewSet):
         return s.PersonSerializer
 
     def perform_action(self, data: dict[str, Any]) -> Person:
-        return register_person(self.request.user, **data)
+        return register_person(acting_user(self.request.user), **data)
 
     @extend_schema(
         summary=_("人员变更历史（脱敏）"),
@@ -105,7 +105,7 @@ class PersonViewSet(WritableScopedViewSet):
         form = s.DeathSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        person = record_death(request.user, person, died_on=data["died_on"], note=data.get("note", ""))
+        person = record_death(acting_user(request.user), person, died_on=data["died_on"], note=data.get("note", ""))
         return Response(s.PersonDetailSerializer(person, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -122,7 +122,7 @@ class PersonViewSet(WritableScopedViewSet):
         form = s.CancelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        person = cancel_person(request.user, person, on=data["on"], reason=data["reason"])
+        person = cancel_person(acting_user(request.user), person, on=data["on"], reason=data["reason"])
         return Response(s.PersonDetailSerializer(person, context=self.get_serializer_context()).data)
 
     @extend_schema(

@@ -8,10 +8,10 @@ linli.core.idnumbers); the form only carries them. On the edit form a blank ID n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +31,13 @@ from linli.people.choices import (
     Sex,
 )
 from linli.people.filters import AGE_BANDS  # noqa: F401  (moved to filters.py; importable here as before)
-from linli.people.models import Person
+from linli.people.models import Person, Residence
 from linli.places.models import House
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from linli.accounts.models import User
 
 # A select with more houses than this is useless on a phone; open the form from the house page instead.
 MAX_HOUSE_CHOICES = 1000
@@ -56,7 +61,7 @@ def house_choices(houses: QuerySet[House]) -> list[Any]:
 class HouseField(forms.ModelChoiceField):
     """A house among those the user may see; the rendered list is capped, validation is not."""
 
-    def __init__(self, user: Any, *, preselected: House | None = None, **kwargs: Any) -> None:
+    def __init__(self, user: User | AnonymousUser | None, *, preselected: House | None = None, **kwargs: Any) -> None:
         visible = House.objects.visible_to(user)
         super().__init__(queryset=visible, **kwargs)
         choices = house_choices(visible)
@@ -66,7 +71,7 @@ class HouseField(forms.ModelChoiceField):
             choices.append((preselected.pk, str(preselected)))
         self.widget.choices = choices
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Model) -> str:
         return str(obj)
 
 
@@ -127,7 +132,9 @@ class PersonForm(ActionErrorMixin, forms.Form):
         "employer",
     )
 
-    def __init__(self, *args: Any, user: Any, person: Person | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | AnonymousUser | None, person: Person | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.person = person
@@ -176,7 +183,9 @@ class RegisterPersonForm(PersonForm):
         label=_("人口类型"), choices=ResidenceKind.choices, initial=ResidenceKind.REGISTERED
     )
 
-    def __init__(self, *args: Any, user: Any, house: House | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | AnonymousUser | None, house: House | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["house"] = HouseField(user, preselected=house, label=_("现住房屋"), required=False)
         if house is not None:
@@ -242,7 +251,9 @@ class FamilyForm(ActionErrorMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args: Any, user: Any, house: House | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | AnonymousUser | None, house: House | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields = {
@@ -265,7 +276,9 @@ class MoveInForm(ActionErrorMixin, forms.Form):
     permit_number = forms.CharField(label=_("居住证号码（流动人口）"), max_length=50, required=False)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, user: Any, house: House | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User | AnonymousUser | None, house: House | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields = {"house": HouseField(user, preselected=house, label=_("迁入房屋")), **self.fields}
@@ -274,7 +287,7 @@ class MoveInForm(ActionErrorMixin, forms.Form):
 
     def details(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {k: data[k] for k in ("floating_reason", "permit_number", "note") if data.get(k)}
+        return {k: data[k] for k in Residence.DETAIL_FIELDS if k in self.fields and data.get(k)}
 
 
 class MoveOutForm(ActionErrorMixin, forms.Form):

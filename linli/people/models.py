@@ -12,6 +12,8 @@ page shows; derived once on write so lists never decrypt). Sensitive fields are 
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +34,14 @@ from linli.people.choices import (
     TagVisibility,
 )
 from linli.places.models import House, Region
+
+
+def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
+    """Whole years since ``birth_date`` on ``today`` (default: today); None when the date is unknown."""
+    if birth_date is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
 class Scoped(models.Model):
@@ -191,6 +201,24 @@ class Residence(Scoped):
     # 留守人员
     left_behind_type = models.CharField(_("留守类型"), max_length=50, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    # The details beyond house, kind and dates, as the population kind needs them (流动/境外/留守):
+    # what move_in accepts, the move-in form offers (a subset) and the API shows. The permit number
+    # is an identity document's number, so the API leaves it out (UNLISTED_DETAILS).
+    DETAIL_FIELDS = (
+        "floating_reason",
+        "permit_type",
+        "permit_number",
+        "permit_expires_on",
+        "foreign_name",
+        "nationality",
+        "purpose",
+        "arrived_on",
+        "planned_departure_on",
+        "left_behind_type",
+        "note",
+    )
+    UNLISTED_DETAILS = ("permit_number",)
 
     objects = ResidenceQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ callers narrow further (pagination, ordering) but never widen.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -19,6 +19,11 @@ from linli.people.models import Household, Membership, Person, PersonQuerySet, P
 from linli.places.choices import HouseUse
 from linli.places.models import House, Region
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from linli.accounts.models import User
+
 # Houses nobody is expected to live in are not "vacant" in the registry's sense.
 NON_DWELLING_USES = (HouseUse.SHOP, HouseUse.OFFICE, HouseUse.PUBLIC)
 
@@ -28,11 +33,12 @@ STALE_AFTER_MONTHS = 12
 # --- tags ------------------------------------------------------------------------------------------
 
 
-def tags_visible_to(user: Any) -> QuerySet[Tag]:
+def tags_visible_to(user: User | AnonymousUser | None) -> QuerySet[Tag]:
     """Tags this user may see on a person: open and audited ones, and protected ones naming one of
     their roles. (The tag table is small; the role check runs in Python so it works on SQLite,
     whose JSON fields have no ``contains``.)"""
-    roles: set[str] = user.roles() if user is not None and getattr(user, "is_authenticated", False) else set()
+    roles_of = getattr(user, "roles", None)  # a signed-in User's; nobody else has roles
+    roles: set[str] = roles_of() if roles_of is not None and getattr(user, "is_authenticated", False) else set()
     allowed = [
         pk
         for pk, roles_allowed in Tag.objects.filter(visibility=TagVisibility.PROTECTED).values_list(
@@ -43,7 +49,7 @@ def tags_visible_to(user: Any) -> QuerySet[Tag]:
     return Tag.objects.filter(~Q(visibility=TagVisibility.PROTECTED) | Q(pk__in=allowed))
 
 
-def person_tags_visible_to(user: Any) -> QuerySet[PersonTag]:
+def person_tags_visible_to(user: User | AnonymousUser | None) -> QuerySet[PersonTag]:
     """PersonTag rows in the user's scope whose tag the user may see."""
     return PersonTag.objects.visible_to(user).filter(tag__in=tags_visible_to(user))
 
@@ -51,7 +57,7 @@ def person_tags_visible_to(user: Any) -> QuerySet[PersonTag]:
 # --- history ---------------------------------------------------------------------------------------
 
 
-def person_history(person: Person, user: Any = None) -> QuerySet[AuditEvent]:
+def person_history(person: Person, user: User | AnonymousUser | None = None) -> QuerySet[AuditEvent]:
     """Every audit event about ``person``: on the person, their memberships, residences and tags,
     oldest first. With ``user``, events on tags that user may not see are left out."""
     tags = PersonTag.objects.filter(person=person)
@@ -82,16 +88,16 @@ def household_history(household: Household) -> QuerySet[AuditEvent]:
 # --- 活户籍 quality checks ---------------------------------------------------------------------------
 
 
-def _persons(user: Any, region: Region) -> PersonQuerySet:
+def _persons(user: User | AnonymousUser | None, region: Region) -> PersonQuerySet:
     return Person.objects.visible_to(user).within(region.path)
 
 
-def persons_without_house(user: Any, region: Region) -> PersonQuerySet:
+def persons_without_house(user: User | AnonymousUser | None, region: Region) -> PersonQuerySet:
     """Active persons under ``region`` with no current house (registered but not placed)."""
     return _persons(user, region).active().filter(house__isnull=True).order_by("region_path", "name")
 
 
-def houses_without_residents(user: Any, region: Region) -> QuerySet[House]:
+def houses_without_residents(user: User | AnonymousUser | None, region: Region) -> QuerySet[House]:
     """Dwellings under ``region`` where nobody currently lives (no open Residence): vacant, or stale."""
     current = Residence.objects.filter(house=OuterRef("pk"), ended_on__isnull=True)
     return (
@@ -103,7 +109,7 @@ def houses_without_residents(user: Any, region: Region) -> QuerySet[House]:
     )
 
 
-def households_without_head(user: Any, region: Region) -> QuerySet[Household]:
+def households_without_head(user: User | AnonymousUser | None, region: Region) -> QuerySet[Household]:
     """Existing (not dissolved) households under ``region`` with no current member as 户主."""
     head = Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True, relation=Relation.HEAD)
     return (
@@ -115,7 +121,7 @@ def households_without_head(user: Any, region: Region) -> QuerySet[Household]:
     )
 
 
-def suspected_duplicates(user: Any, region: Region) -> PersonQuerySet:
+def suspected_duplicates(user: User | AnonymousUser | None, region: Region) -> PersonQuerySet:
     """Persons under ``region`` whose ID digest is on another (not cancelled) person anywhere — the
     other record may lie outside the user's scope, so it is not returned, but this one is listed.
     Ordered by digest so the visible copies of one number sit together."""
@@ -144,6 +150,8 @@ def stale_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
         return now.replace(year=now.year - 1, day=28)
 
 
-def stale_records(user: Any, region: Region, *, now: datetime.datetime | None = None) -> PersonQuerySet:
+def stale_records(
+    user: User | AnonymousUser | None, region: Region, *, now: datetime.datetime | None = None
+) -> PersonQuerySet:
     """Active persons under ``region`` not confirmed (核实) for 12 months, least recently confirmed first."""
     return _persons(user, region).active().filter(confirmed_at__lt=stale_cutoff(now)).order_by("confirmed_at")

@@ -66,6 +66,11 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from pypinyin import Style, lazy_pinyin
 
+from linli.core import crypto
+from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
+from linli.core.phones import normalise_phone
+from linli.people.models import Person
+
 FTS_TABLE = "people_person_fts"
 PINYIN_TABLE = "people_person_pinyin"
 #: Above every character in binary (SQLite) and C-collation (PostgreSQL) order: ``q <= x < q + TOP`` is "starts with q".
@@ -308,8 +313,6 @@ def index_persons(ids: Iterable[int], *, using: str = "default") -> None:
     Call it after any write that changes a person's name, former names or addresses without
     ``Person.save()`` (bulk_create, queryset.update); ``save()`` is covered by a post_save signal.
     """
-    from linli.people.models import Person
-
     id_list = sorted({int(pk) for pk in ids})
     if not id_list or not supports_index(using):
         return
@@ -385,7 +388,6 @@ def supports_index(using: str = "default") -> bool:
 # --- queries ---------------------------------------------------------------------------------------
 
 _ID_SHAPE = re.compile(r"\d{15}|\d{17}[\dX]")
-_PHONE_CHARS = re.compile(r"[\s\-()（）]+")
 _LETTERS = re.compile(r"[a-z]+")
 
 
@@ -425,9 +427,6 @@ def _words_sql(q: str, *, vendor: str) -> RawSQL | None:
 
 def _id_digests(q: str) -> list[str] | None:
     """The digests to look up when ``q`` is shaped like an ID number, else None."""
-    from linli.core import crypto
-    from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
-
     number = normalise_id(q)
     if not _ID_SHAPE.fullmatch(number):
         return None
@@ -438,7 +437,7 @@ def _id_digests(q: str) -> list[str] | None:
 
 
 def _phone_digits(q: str) -> str | None:
-    text = _PHONE_CHARS.sub("", unicodedata.normalize("NFKC", q))
+    text = normalise_phone(q)
     if text.startswith("+86"):
         text = text[3:]
     elif text.startswith("0086"):

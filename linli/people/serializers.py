@@ -9,10 +9,8 @@ through ``masking.redact`` once more here, so an ID-number-shaped string can nev
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -31,17 +29,9 @@ from linli.people.choices import (
     Separation,
     Sex,
 )
-from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag
+from linli.people.models import Household, Membership, Person, PersonTag, Residence, Tag, age_on
+from linli.people.queries import tags_visible_to
 from linli.places.models import House, Region
-
-
-def age_on(birth_date: datetime.date | None, today: datetime.date | None = None) -> int | None:
-    """Whole years since ``birth_date`` (None when unknown)."""
-    if birth_date is None:
-        return None
-    today = today or timezone.localdate()
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
-
 
 # --- read ------------------------------------------------------------------------------------
 
@@ -127,8 +117,6 @@ class PersonDetailSerializer(PersonSerializer):
 
     @extend_schema_field(PersonTagBriefSerializer(many=True))
     def get_tags(self, obj: Person) -> list[dict[str, Any]]:
-        from linli.people.queries import tags_visible_to
-
         request = self.context.get("request")
         user = getattr(request, "user", None)
         rows = (
@@ -210,16 +198,7 @@ class ResidenceSerializer(serializers.ModelSerializer[Residence]):
             "separation_label",
             "started_on",
             "ended_on",
-            "floating_reason",
-            "permit_type",
-            "permit_expires_on",
-            "foreign_name",
-            "nationality",
-            "purpose",
-            "arrived_on",
-            "planned_departure_on",
-            "left_behind_type",
-            "note",
+            *(name for name in Residence.DETAIL_FIELDS if name not in Residence.UNLISTED_DETAILS),
         ]
         read_only_fields = fields
 

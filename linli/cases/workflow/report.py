@@ -21,6 +21,7 @@ from linli.cases.workflow.common import _clean_note, _now, ancestor_of_kind, gri
 from linli.core import audit
 from linli.core.actions import ActionError, action, require
 from linli.core.masking import mask_phone
+from linli.core.phones import validate_phone
 from linli.core.scope import ensure_in_scope
 from linli.places.choices import RegionKind
 from linli.places.models import Building, House
@@ -80,9 +81,7 @@ def report_case(
         raise ActionError(_("%(place)s不在任何网格内，请联系管理员划入网格。") % {"place": address}, field="building")
     if building is not None and lat is None:
         lat, lng = building.lat, building.lng
-    contact_phone = (contact_phone or "").strip()
-    if contact_phone and not (contact_phone.replace("-", "").isdigit() and 7 <= len(contact_phone) <= 20):
-        raise ActionError(_("联系电话只能包含数字和“-”，7 到 20 位。"), field="contact_phone")
+    contact_phone = validate_phone(contact_phone, field="contact_phone")
     community = ancestor_of_kind(grid, RegionKind.COMMUNITY)
     case = Case(
         number=next_number(at),

@@ -29,7 +29,7 @@ public name, so callers import from ``linli.people.actions``.
 
 from __future__ import annotations
 
-from linli.people.actions._common import PERSON_FIELDS
+from linli.people.actions._common import PERSON_FIELDS, acting_user
 from linli.people.actions.households import (
     FamilyMemberError,
     add_member,
@@ -59,6 +59,7 @@ __all__ = [
     "PERSON_FIELDS",
     "RESIDENCE_DETAILS",
     "FamilyMemberError",
+    "acting_user",
     "add_member",
     "cancel_person",
     "confirm_person",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError, require
 from linli.core.masking import mask_phone
+from linli.core.phones import validate_phone
 from linli.core.scope import ensure_in_scope, path_in_scope, scope_paths
 from linli.people.choices import (
     Education,
@@ -23,6 +26,9 @@ from linli.people.choices import (
 )
 from linli.people.models import Household, Person
 from linli.places.models import House, Region
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 # Person fields a caller may set directly (identity, name and place go through their own rules).
 PERSON_FIELDS: dict[str, type[Any] | None] = {
@@ -40,15 +46,20 @@ PERSON_FIELDS: dict[str, type[Any] | None] = {
     "employer": None,
 }
 
-_PHONE_CHARS = re.compile(r"^\+?[0-9]{3,20}$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]+")
-
 
 def _today(on: datetime.date | None) -> datetime.date:
     return on or timezone.localdate()
 
 
-def _require_edit(actor: Any, path: str, what: str) -> None:
+def acting_user(user: User | AnonymousUser) -> User:
+    """The user a page or API request acts as. Never ``None`` (the system, which skips the checks):
+    an anonymous request is refused here, though the middleware and page guards stop it first."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
+def _require_edit(actor: User | None, path: str, what: str) -> None:
     """The actor may edit people and ``path`` (where the write lands) is inside their scope."""
     if actor is None:
         return
@@ -59,7 +70,7 @@ def _require_edit(actor: Any, path: str, what: str) -> None:
     require(path_in_scope(path, scope_paths(actor)), _("%(what)s不在您的管辖范围内。") % {"what": what})
 
 
-def _ensure_in_scope(actor: Any, path: str) -> None:
+def _ensure_in_scope(actor: User | None, path: str) -> None:
     if actor is not None:
         ensure_in_scope(actor, path)
 
@@ -96,13 +107,6 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _clean_phone(phone: str) -> str:
-    phone = _PHONE_SEPARATORS.sub("", phone or "")
-    if phone and not _PHONE_CHARS.match(phone):
-        raise ActionError(_("联系电话只能包含数字（可带国际区号 +），长度 3 到 20 位。"), field="phone")
-    return phone
-
-
 def _field(model: type[Model], name: str) -> Field[Any, Any]:
     field = model._meta.get_field(name)
     assert isinstance(field, Field)
@@ -118,7 +122,7 @@ def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         choices = PERSON_FIELDS[name]
         value = "" if value is None else value
         if name == "phone":
-            value = _clean_phone(str(value))
+            value = validate_phone(str(value))
         elif choices is not None:
             if value not in choices.values and not (value == "" and name == "education"):
                 label = _field(Person, name).verbose_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,9 @@ from linli.people.choices import (
 )
 from linli.people.models import Household, Membership, Person
 from linli.places.models import House
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
 
 
 class FamilyMemberError(ActionError):
@@ -108,7 +111,7 @@ def _require_open(household: Household) -> None:
 
 @action
 def create_household(
-    actor: Any,
+    actor: User | None,
     *,
     number: str,
     house: House | None,
@@ -165,7 +168,7 @@ def create_household(
 
 @action
 def add_member(
-    actor: Any, household: Household, person: Person, *, relation: str, joined_on: datetime.date | None = None
+    actor: User | None, household: Household, person: Person, *, relation: str, joined_on: datetime.date | None = None
 ) -> Membership:
     """入户: ``person`` joins ``household`` with ``relation`` to the head (户主 only when it has none)."""
     household = _fresh_household(household)
@@ -199,7 +202,7 @@ def add_member(
 
 @action
 def remove_member(
-    actor: Any, household: Household, person: Person, *, left_on: datetime.date | None = None
+    actor: User | None, household: Household, person: Person, *, left_on: datetime.date | None = None
 ) -> Membership:
     """离户: the membership ends ``left_on``. The head may leave only as the last member (the household
     is then headless, which the quality page lists); otherwise change the head first."""
@@ -231,7 +234,7 @@ def remove_member(
 
 @action
 def set_head(
-    actor: Any,
+    actor: User | None,
     household: Household,
     person: Person,
     *,
@@ -291,7 +294,7 @@ def _as_member_relations(members: Sequence[Person | tuple[Person, str]]) -> list
 
 @action
 def split_household(
-    actor: Any,
+    actor: User | None,
     household: Household,
     *,
     members: Sequence[Person | tuple[Person, str]],
@@ -348,7 +351,7 @@ def split_household(
 
 @action
 def merge_households(
-    actor: Any,
+    actor: User | None,
     source: Household,
     *,
     into: Household,
@@ -389,7 +392,7 @@ def merge_households(
 
 @action
 def register_family(
-    actor: Any,
+    actor: User | None,
     *,
     house: House,
     kind: str,

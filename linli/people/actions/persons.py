@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import audit
 from linli.core.actions import ActionError, action
-from linli.core.crypto import digest, encrypt
+from linli.core.crypto import decrypt, digest, encrypt
 from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
 from linli.core.masking import mask_id
 from linli.people.actions._common import (
@@ -38,6 +38,9 @@ from linli.people.choices import (
 from linli.people.models import Person
 from linli.people.search import search_keys
 from linli.places.models import House, Region
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
 
 # Flag codes stored in Person.flags.
 FLAG_SEX_MISMATCH = "sex_mismatch"
@@ -152,7 +155,7 @@ def _merge_flags(existing: Sequence[Any], new: Sequence[dict[str, Any]], replace
 
 @action
 def register_person(
-    actor: Any,
+    actor: User | None,
     *,
     house: House | None = None,
     region: Region | None = None,
@@ -222,7 +225,7 @@ def register_person(
 
 
 @action
-def update_person(actor: Any, person: Person, **fields: Any) -> Person:
+def update_person(actor: User | None, person: Person, **fields: Any) -> Person:
     """Change a person's record. ``name``, ``id_type``/``id_number``/``sex``/``birth_date`` (checked as
     on registration, ``accept_mismatch`` allowed) and the plain fields of ``PERSON_FIELDS``.
     Place changes go through ``move_in``/``move_out``."""
@@ -280,13 +283,11 @@ def update_person(actor: Any, person: Person, **fields: Any) -> Person:
 
 
 def _decrypt_number(person: Person) -> str:
-    from linli.core.crypto import decrypt
-
     return decrypt(person.id_number_encrypted) if person.id_number_encrypted else ""
 
 
 @action
-def confirm_person(actor: Any, person: Person) -> Person:
+def confirm_person(actor: User | None, person: Person) -> Person:
     """核实: a worker has checked the record against the person; resets the 12-month staleness clock."""
     person = _fresh_person(person)
     _require_edit(actor, person.region_path, _person_label(person))

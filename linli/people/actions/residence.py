@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -27,20 +27,11 @@ from linli.people.choices import (
 from linli.people.models import Person, PersonTag, Residence
 from linli.places.models import House
 
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
 # Residence detail fields move_in accepts (floating, overseas, left-behind details, note).
-RESIDENCE_DETAILS = (
-    "floating_reason",
-    "permit_type",
-    "permit_number",
-    "permit_expires_on",
-    "foreign_name",
-    "nationality",
-    "purpose",
-    "arrived_on",
-    "planned_departure_on",
-    "left_behind_type",
-    "note",
-)
+RESIDENCE_DETAILS = Residence.DETAIL_FIELDS
 
 
 def _clean_details(details: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,7 +57,7 @@ def _clean_details(details: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _move_in(
-    actor: Any,
+    actor: User | None,
     person: Person,
     *,
     house: House,
@@ -136,7 +127,7 @@ def _move_in(
 
 @action
 def move_in(
-    actor: Any,
+    actor: User | None,
     person: Person,
     *,
     house: House,
@@ -160,7 +151,7 @@ def move_in(
 
 
 @action
-def move_out(actor: Any, person: Person, *, on: datetime.date | None = None, note: str = "") -> Person:
+def move_out(actor: User | None, person: Person, *, on: datetime.date | None = None, note: str = "") -> Person:
     """迁出: the current residence ends ``on``; the person's status becomes 迁出 from that day. They stay
     in their last grid (so the worker can still find them) with no current house."""
     person = _fresh_person(person)

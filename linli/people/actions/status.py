@@ -14,7 +14,7 @@ the office that keeps the records, not undone from a phone).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,9 @@ from linli.core.actions import ActionError, action
 from linli.people.actions._common import _ensure_in_scope, _fresh_person, _person_label, _require_edit
 from linli.people.choices import PersonStatus, Relation
 from linli.people.models import Household, Membership, Person, Residence
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
 
 MIN_CANCEL_REASON = 2
 MAX_NOTE = 200
@@ -62,7 +65,7 @@ def _require_active(person: Person, what: str) -> None:
 
 
 def _leave_registry(
-    actor: Any, person: Person, day: datetime.date, *, field: str, label: str, reason: str
+    actor: User | None, person: Person, day: datetime.date, *, field: str, label: str, reason: str
 ) -> dict[str, Any]:
     """End the current residence and membership on ``day``; a head leaves the household headless.
     Returns the audit ``changes`` describing it. Refuses a day before either began."""
@@ -109,7 +112,7 @@ def _leave_registry(
 
 
 def _end(
-    actor: Any,
+    actor: User | None,
     person: Person,
     *,
     status: str,
@@ -135,7 +138,7 @@ def _end(
 
 
 @action
-def record_death(actor: Any, person: Person, *, died_on: datetime.date, note: str = "") -> Person:
+def record_death(actor: User | None, person: Person, *, died_on: datetime.date, note: str = "") -> Person:
     """死亡: the person died on ``died_on`` (not in the future, not before birth). Status becomes 死亡
     from that day; their residence and household membership end that day. ``note`` (up to 200
     characters: how it was learned, e.g. 死亡医学证明) is the audit event's reason."""
@@ -160,7 +163,7 @@ def record_death(actor: Any, person: Person, *, died_on: datetime.date, note: st
 
 
 @action
-def cancel_person(actor: Any, person: Person, *, on: datetime.date, reason: str) -> Person:
+def cancel_person(actor: User | None, person: Person, *, on: datetime.date, reason: str) -> Person:
     """注销: the record is withdrawn from ``on`` — a duplicate registration, a record made in error.
     ``reason`` is required (at least 2 characters) and kept as the audit event's reason. Like a death,
     the residence and membership end that day; a cancelled record no longer counts as a duplicate."""

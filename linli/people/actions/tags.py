@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -19,8 +19,13 @@ from linli.people.actions._common import (
 )
 from linli.people.models import Person, PersonTag, Tag
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def may_see_tag(user: Any, tag: Tag) -> bool:
+    from linli.accounts.models import User
+
+
+def may_see_tag(user: User | AnonymousUser | None, tag: Tag) -> bool:
     """Open and audited tags are seen by everyone who sees the person; protected ones only by the
     roles listed on the tag. ``None`` (the system) sees all."""
     if user is None or tag.visibility != "protected":
@@ -31,7 +36,7 @@ def may_see_tag(user: Any, tag: Tag) -> bool:
 
 @action
 def tag_person(
-    actor: Any,
+    actor: User | None,
     person: Person,
     tag: Tag,
     *,
@@ -82,7 +87,7 @@ def tag_person(
 
 
 @action
-def untag_person(actor: Any, person_tag: PersonTag, *, on: datetime.date | None = None) -> PersonTag:
+def untag_person(actor: User | None, person_tag: PersonTag, *, on: datetime.date | None = None) -> PersonTag:
     """去标签: the tag no longer applies from ``on`` (default today): ``ends_on`` becomes the day before.
     The row is kept as history."""
     person_tag = PersonTag.objects.select_for_update().select_related("tag", "person").get(pk=person_tag.pk)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
 
 from linli.people.models import Household, Residence
+from linli.places.models import House
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from linli.accounts.models import User
 
 register = template.Library()
 
 
 @register.simple_tag
-def house_residents(house: Any, user: Any) -> list[Residence]:
+def house_residents(house: House, user: User | AnonymousUser | None) -> list[Residence]:
     """Current residences at ``house`` that ``user`` may see, with their persons (one query)."""
     return list(
         Residence.objects.visible_to(user)
@@ -24,7 +30,7 @@ def house_residents(house: Any, user: Any) -> list[Residence]:
 
 
 @register.simple_tag
-def house_households(house: Any, user: Any) -> list[Household]:
+def house_households(house: House, user: User | AnonymousUser | None) -> list[Household]:
     """Households (not dissolved) registered at ``house`` that ``user`` may see, with their heads."""
     return list(
         Household.objects.visible_to(user)

@@ -253,3 +253,14 @@ def test_the_schema_documents_every_filter_of_each_registry_list(db: Any) -> Non
         assert all(parameters[name].get("description") for name in names), path
     history = schema["paths"]["/api/v1/persons/{id}/history/"]["get"]["parameters"]
     assert {p["name"] for p in history if p["in"] == "query"} == {"page", "page_size"}
+
+
+def test_the_tag_choices_still_come_from_the_user_after_the_schema_was_generated(
+    city: TestCity, registry: TestPeople
+) -> None:
+    # Documenting the filters once must not freeze the filter's choices for every later request.
+    assert APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").status_code == 200
+    assert page_ids(city, "community_worker", "tag=elderly_alone&status=") == {
+        registry.persons["王芳"].pk,
+        registry.persons["测试06"].pk,
+    }
