@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from linli.accounts.api import TokenView
 from linli.cases import api as cases_api
-from linli.core.api import TokenView
 from linli.people import api as people_api
 from linli.places import api as places_api
 

@@ -5,16 +5,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from linli.core import views as core_views
-from linli.core.urls import calendar_urlpatterns
+from linli import views
+from linli.core.views import healthz
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("linli.accounts.urls")),
-    path("audit/", include("linli.core.urls")),
-    path("calendar/", include((calendar_urlpatterns, "calendar"))),
+    path("audit/", include("linli.core.urls.audit")),
+    path("calendar/", include("linli.core.urls.calendar")),
     path("places/", include("linli.places.urls")),
     path("people/", include("linli.people.urls")),
     path("cases/", include("linli.cases.urls")),

@@ -18,7 +18,7 @@ Passwords are never written to the audit trail; phone numbers are masked.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -26,15 +26,21 @@ from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from linli.accounts import lockout
 from linli.accounts.models import Assignment, Department, User
+from linli.accounts.regions import AssignableRegion, fresh_region, kind_label
 from linli.accounts.roles import ROLE_REGION_KINDS, Capability, Role
 from linli.core import audit
 from linli.core.actions import ActionError, action, require
+from linli.core.actors import is_signed_in
+from linli.core.models import AuditEvent
 from linli.core.phones import validate_phone
-from linli.core.scope import ensure_in_scope, path_in_scope, scope_paths
-from linli.places.models import Region
+from linli.core.scope import covers_whole_tree, ensure_in_scope, path_in_scope, scope_paths
+
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
 
 
 def mask_phone(phone: str) -> str:
@@ -45,58 +51,47 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
-def is_city_wide(user: Any) -> bool:
-    """Whether the user's scope includes a root region (the whole tree)."""
-    return any(len(prefix) == Region.steplen for prefix in scope_paths(user))
-
-
-def manageable_users(actor: Any) -> QuerySet[User]:
+def manageable_users(actor: MaybeActor) -> QuerySet[User]:
     """The users this administrator may see in the accounts pages (see the module docstring)."""
-    if not actor.has_capability(Capability.MANAGE_USERS):
+    if not (is_signed_in(actor) and actor.has_capability(Capability.MANAGE_USERS)):
         return User.objects.none()
     in_scope = Assignment.objects.visible_to(actor).values("user_id")
     no_assignment = ~Exists(Assignment.objects.filter(user=OuterRef("pk")))
-    from linli.core.models import AuditEvent
-
     created_by_actor = (
         AuditEvent.objects.filter(verb="create_user", actor_id=actor.pk, object_type="accounts.user")
         .annotate(user_pk=Cast("object_id", BigIntegerField()))
         .values("user_pk")
     )
     condition: Any = Q(pk__in=in_scope) | (no_assignment & Q(pk__in=created_by_actor))
-    if is_city_wide(actor):
+    if covers_whole_tree(actor):
         condition |= no_assignment
     return User.objects.filter(condition)
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: MaybeActor) -> None:
     require(
-        actor is not None and actor.is_authenticated and actor.has_capability(Capability.MANAGE_USERS),
+        is_signed_in(actor) and actor.has_capability(Capability.MANAGE_USERS),
         _("您没有管理账号的权限。"),
     )
 
 
-def _audit_path(actor: Any, user: User | None = None) -> str:
+def _audit_path(actor: MaybeActor, user: User | None = None) -> str:
     """Where in the tree an account event happened: the target's place inside the actor's scope."""
     prefixes = scope_paths(actor)
     if user is not None:
-        paths = sorted(Assignment.objects.active().filter(user=user).values_list("region_path", flat=True), key=len)
+        paths = sorted((a.region_path for a in user.assignments_now()), key=len)
         for path in paths:
             if path_in_scope(path, prefixes):
                 return path
     return prefixes[0] if prefixes else ""
 
 
-def _require_manages(actor: Any, user: User) -> None:
+def _require_manages(actor: MaybeActor, user: User) -> None:
     """The actor's authority must cover all of the target's current authority."""
     if not manageable_users(actor).filter(pk=user.pk).exists():
         raise ActionError(_("找不到该账号，或它不在您的管辖范围内。"))
     prefixes = scope_paths(actor)
-    outside = [
-        a
-        for a in Assignment.objects.active().filter(user=user).select_related("region")
-        if not path_in_scope(a.region_path, prefixes)
-    ]
+    outside = [a for a in user.assignments_now() if not path_in_scope(a.region_path, prefixes)]
     if outside:
         where = "、".join(f"{a.region.name}（{a.get_role_display()}）" for a in outside[:3])
         raise ActionError(
@@ -106,7 +101,7 @@ def _require_manages(actor: Any, user: User) -> None:
 
 
 @action
-def create_user(actor: Any, *, username: str, password: str, display_name: str = "", phone: str = "") -> User:
+def create_user(actor: MaybeActor, *, username: str, password: str, display_name: str = "", phone: str = "") -> User:
     """Create an account (active, no assignment yet: add one on the user's page)."""
     _require_admin(actor)
     username = (username or "").strip()
@@ -137,11 +132,11 @@ def create_user(actor: Any, *, username: str, password: str, display_name: str =
 
 @action
 def add_assignment(
-    actor: Any,
+    actor: MaybeActor,
     user: User,
     *,
     role: str,
-    region: Region,
+    region: AssignableRegion,
     department: Department | None = None,
     starts_on: date | None = None,
 ) -> Assignment:
@@ -152,7 +147,7 @@ def add_assignment(
     if role not in Role.values:
         raise ActionError(_("未知的角色“%(r)s”。") % {"r": role}, field="role")
     role_label = Role(role).label
-    region = Region.objects.get(pk=region.pk)
+    region = fresh_region(region)
     if not path_in_scope(region.path, scope_paths(actor)):
         raise ActionError(
             _("区域“%(r)s”（%(c)s）不在您的管辖范围内，不能在那里授权。") % {"r": region.name, "c": region.code},
@@ -160,22 +155,22 @@ def add_assignment(
         )
     allowed = ROLE_REGION_KINDS.get(role, ())
     if region.kind not in allowed:
-        from linli.places.choices import RegionKind
-
         raise ActionError(
             _("“%(role)s”只能授权在%(kinds)s一级，“%(r)s”是%(kind)s。")
             % {
                 "role": role_label,
-                "kinds": "、".join(str(RegionKind(k).label) for k in allowed),
+                "kinds": "、".join(kind_label(k) for k in allowed),
                 "r": region.name,
-                "kind": RegionKind(region.kind).label,
+                "kind": kind_label(region.kind),
             },
             field="region",
         )
     if role == Role.DEPARTMENT_STAFF and department is None:
         raise ActionError(_("部门工作人员必须选择所属部门。"), field="department")
     start = starts_on or timezone.localdate()
-    duplicate = Assignment.objects.active(start).filter(user=user, role=role, region=region, department=department)
+    duplicate = Assignment.objects.active(start).filter(
+        user=user, role=role, region_id=region.pk, department=department
+    )
     if duplicate.exists():
         raise ActionError(
             _("账号“%(u)s”已经是“%(r)s”的%(role)s，无需重复授权。")
@@ -183,8 +178,9 @@ def add_assignment(
             field="role",
         )
     assignment = Assignment.objects.create(
-        user=user, role=role, region=region, region_path=region.path, department=department, starts_on=start
+        user=user, role=role, region_id=region.pk, region_path=region.path, department=department, starts_on=start
     )
+    user.forget_assignments()  # this user object now holds one more
     ensure_in_scope(actor, assignment.region_path)
     audit.record(
         actor,
@@ -203,7 +199,7 @@ def add_assignment(
 
 
 @action
-def end_assignment(actor: Any, assignment: Assignment, *, on: date | None = None) -> Assignment:
+def end_assignment(actor: MaybeActor, assignment: Assignment, *, on: date | None = None) -> Assignment:
     """End an assignment: from ``on`` (default today) it no longer grants anything.
 
     ``ends_on`` is the last day the assignment counts, so it becomes the day before ``on``.
@@ -212,7 +208,7 @@ def end_assignment(actor: Any, assignment: Assignment, *, on: date | None = None
     assignment = Assignment.objects.select_related("user", "region").get(pk=assignment.pk)
     if not path_in_scope(assignment.region_path, scope_paths(actor)):
         raise ActionError(_("找不到该授权，或它不在您的管辖范围内。"))
-    if assignment.user_id == actor.pk:
+    if is_signed_in(actor) and assignment.user_id == actor.pk:
         raise ActionError(_("不能终止自己的授权，请由其他管理员处理。"))
     day = on or timezone.localdate()
     if assignment.ends_on is not None and assignment.ends_on < day:
@@ -232,11 +228,11 @@ def end_assignment(actor: Any, assignment: Assignment, *, on: date | None = None
 
 
 @action
-def deactivate_user(actor: Any, user: User, *, reason: str = "") -> User:
+def deactivate_user(actor: MaybeActor, user: User, *, reason: str = "") -> User:
     """Stop an account from signing in (its history and assignments stay)."""
     _require_admin(actor)
     user = User.objects.get(pk=user.pk)
-    if user.pk == actor.pk:
+    if is_signed_in(actor) and user.pk == actor.pk:
         raise ActionError(_("不能停用自己的账号。"))
     _require_manages(actor, user)
     if not user.is_active:
@@ -255,7 +251,7 @@ def deactivate_user(actor: Any, user: User, *, reason: str = "") -> User:
 
 
 @action
-def activate_user(actor: Any, user: User, *, reason: str = "") -> User:
+def activate_user(actor: MaybeActor, user: User, *, reason: str = "") -> User:
     """Let a deactivated account sign in again."""
     _require_admin(actor)
     user = User.objects.get(pk=user.pk)
@@ -277,7 +273,7 @@ def activate_user(actor: Any, user: User, *, reason: str = "") -> User:
 
 
 @action
-def reset_password(actor: Any, user: User, *, new_password: str) -> User:
+def reset_password(actor: MaybeActor, user: User, *, new_password: str) -> User:
     """Set a new password chosen by the administrator and lift any sign-in lockout."""
     _require_admin(actor)
     user = User.objects.get(pk=user.pk)
@@ -294,3 +290,11 @@ def reset_password(actor: Any, user: User, *, new_password: str) -> User:
         actor, "reset_password", user, region_path=_audit_path(actor, user), changes={"password": ["***", "***"]}
     )
     return user
+
+
+@action
+def issue_api_token(user: User) -> Token:
+    """Give a signed-in user their API token (the same one on every call until revoked)."""
+    token, created = Token.objects.get_or_create(user=user)
+    audit.record(user, "api_token_issued" if created else "api_token_fetched", user)
+    return token

@@ -8,7 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts import lockout
-from linli.accounts.models import Department
+from linli.accounts.models import Department, User
+from linli.accounts.regions import AssignableRegion, find_region
 from linli.accounts.roles import Role
 from linli.core.forms import ActionErrorMixin
 from linli.core.middleware import client_ip
@@ -83,16 +84,14 @@ class AssignmentForm(ActionErrorMixin, forms.Form):
     )
     starts_on = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
         self.fields["region"].widget.attrs.update({"list": "region-codes", "inputmode": "numeric"})
 
-    def clean_region(self) -> Any:
-        from linli.places.models import Region
-
+    def clean_region(self) -> AssignableRegion:
         code = (self.cleaned_data.get("region") or "").strip()
-        region = Region.objects.visible_to(self.actor).filter(code=code).first()
+        region = find_region(self.actor, code)
         if region is None:
             raise forms.ValidationError(
                 _("找不到代码为“%(code)s”的区域，或它不在您的管辖范围内。"), params={"code": code}

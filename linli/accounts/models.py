@@ -1,6 +1,11 @@
-from __future__ import annotations
+"""Users, departments, assignments (user × role × region [× department]) and sign-in failures.
 
-from typing import TYPE_CHECKING
+An ``Assignment`` points at a region of the places app through Django's lazy reference
+``"places.Region"``: accounts lies below places (docs/architecture.md, "Layers") and never imports
+it; the model is resolved when the apps load (see ``linli.accounts.regions``).
+"""
+
+from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -8,15 +13,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.accounts.roles import ROLE_CAPABILITIES, Role
-from linli.core.scope import ScopedQuerySet
+from linli.accounts.roles import ROLE_CAPABILITIES, UNMASK_RULES, Role
+from linli.core.scope import ScopedQuerySet, minimal_prefixes
 
-if TYPE_CHECKING:
-    from linli.places.models import Region
+# The one attribute a user object caches its current assignments under (``User.assignments_now``).
+ASSIGNMENTS_CACHE = "_linli_assignments_now"
 
 
 class User(AbstractUser):
-    """A person who signs in. What they may see comes from their assignments, not from here."""
+    """A person who signs in. What they may see comes from their assignments, not from here.
+
+    Everything that asks what a user holds (roles, capabilities, scope, unmasking, the home page,
+    who acts on a case) derives from ``assignments_now()``: one query per user object, which is
+    one per request. ``User`` is the implementation of ``linli.core.actors.Actor``.
+    """
 
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -28,24 +38,58 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
-    def roles(self) -> set[str]:
-        cached: set[str] | None = getattr(self, "_linli_roles", None)
+    def assignments_now(self) -> tuple[Assignment, ...]:
+        """The user's assignments active today, from the top of the tree down (region depth, then id).
+
+        Each comes with its region and department loaded (``role``, ``region_id``, ``region_path``,
+        ``region.path``, ``region.depth``, ``region.kind``, ``department_id`` … ask no further
+        query; the region's boundary polygon is deferred, nobody reading assignments needs it). Read
+        once and cached on this user object; ``forget_assignments()`` drops the cache.
+        """
+        cached: tuple[Assignment, ...] | None = self.__dict__.get(ASSIGNMENTS_CACHE)
         if cached is None:
-            cached = set(Assignment.objects.active().filter(user=self).values_list("role", flat=True))
-            self._linli_roles = cached
+            cached = ()
+            if self.pk is not None:
+                cached = tuple(
+                    Assignment.objects.active()
+                    .filter(user=self)
+                    .select_related("region", "department")
+                    .defer("region__boundary")
+                    .order_by("region__depth", "id")
+                )
+            self.__dict__[ASSIGNMENTS_CACHE] = cached
         return cached
 
+    def forget_assignments(self) -> None:
+        """Drop the cached assignments: the next question reads them again (after one was granted)."""
+        self.__dict__.pop(ASSIGNMENTS_CACHE, None)
+
+    def roles(self) -> set[str]:
+        return {a.role for a in self.assignments_now()}
+
+    def capabilities(self) -> frozenset[str]:
+        return frozenset().union(*(ROLE_CAPABILITIES.get(a.role, frozenset()) for a in self.assignments_now()))
+
     def has_capability(self, capability: str) -> bool:
-        return any(capability in ROLE_CAPABILITIES.get(role, frozenset()) for role in self.roles())
+        return capability in self.capabilities()
+
+    def scope_paths(self) -> list[str]:
+        """The region path prefixes this user may see: the subtrees of today's assignments, minimal."""
+        return minimal_prefixes(a.region.path for a in self.assignments_now())
+
+    def unmask_paths(self, model_label: str, field: str) -> list[str]:
+        """Region paths where the user holds a role that may see ``model_label.field`` in clear
+        (``accounts.roles.UNMASK_RULES``)."""
+        key = (model_label, field)
+        return [a.region.path for a in self.assignments_now() if key in UNMASK_RULES.get(a.role, ())]
+
+    def covers_whole_tree(self) -> bool:
+        """Whether one of today's assignments is at a root region: the user's scope is the whole city."""
+        return any(a.region.depth == 1 for a in self.assignments_now())
 
     def primary_assignment(self) -> Assignment | None:
-        return (
-            Assignment.objects.active()
-            .filter(user=self)
-            .select_related("region", "department")
-            .order_by("region__depth", "id")
-            .first()
-        )
+        """The assignment highest in the tree (the first of ``assignments_now()``)."""
+        return next(iter(self.assignments_now()), None)
 
 
 class Department(models.Model):
@@ -75,7 +119,7 @@ class Assignment(models.Model):
 
     user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments")
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
-    region: models.ForeignKey[Region] = models.ForeignKey(
+    region = models.ForeignKey(
         "places.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="assignments"
     )
     region_path = models.CharField(_("区域路径"), max_length=255, db_index=True)

@@ -1,9 +1,16 @@
-"""Roles and what each may do. Roles are code (permissions are code); departments are data."""
+"""Roles and what each may do. Roles are code (permissions are code); departments are data.
+
+Two tables say what a role may do, side by side: ``ROLE_CAPABILITIES`` (which pages and actions)
+and ``UNMASK_RULES`` (which sensitive fields it may see in clear, given a reason). The user object
+reads both (``User.has_capability``, ``User.unmask_paths``); core asks the user, never these tables.
+"""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from linli.core import actors
 
 
 class Role(models.TextChoices):
@@ -22,10 +29,10 @@ class Capability(models.TextChoices):
     EDIT_PLACES = "edit_places", _("维护楼栋、单元、房屋")
     MANAGE_TREE = "manage_tree", _("调整区域树（新建、改名、迁移、合并、拆分）")
     MANAGE_USERS = "manage_users", _("管理账号与授权")
-    VIEW_AUDIT = "view_audit", _("查看审计日志")
+    VIEW_AUDIT = actors.VIEW_AUDIT, _("查看审计日志")
     VIEW_PEOPLE = "view_people", _("查看实有人口")
     EDIT_PEOPLE = "edit_people", _("登记和维护实有人口（人员、户、居住、标签）")
-    MANAGE_CALENDAR = "manage_calendar", _("维护工作日历（节假日、调休）")
+    MANAGE_CALENDAR = actors.MANAGE_CALENDAR, _("维护工作日历（节假日、调休）")
     VIEW_CASES = "view_cases", _("查看事件")
     REPORT_CASES = "report_cases", _("上报事件")
     HANDLE_CASES = "handle_cases", _("受理、派遣、处置、核查事件")
@@ -81,4 +88,24 @@ ROLE_REGION_KINDS: dict[str, tuple[str, ...]] = {
     Role.DEPARTMENT_STAFF: ("district", "subdistrict", "city"),
     Role.AUDITOR: ("district", "subdistrict", "city"),
     Role.ADMINISTRATOR: ("district", "city"),
+}
+
+# --- unmasking -------------------------------------------------------------------------------------
+
+PERSON_ID_NUMBER = ("people.person", "id_number")
+PERSON_PHONE = ("people.person", "phone")
+
+# Who may see the clear value of which field (model label, field name), by role. The role must be
+# held over a region whose subtree contains the object, and the object must be visible to the user
+# (core.masking.may_unmask). Program access levels (open / audited / protected) refine this when
+# programs land.
+UNMASK_RULES: dict[str, set[tuple[str, str]]] = {
+    Role.RESIDENT: set(),
+    Role.GRID_WORKER: {PERSON_PHONE},
+    Role.COMMUNITY_WORKER: {PERSON_ID_NUMBER, PERSON_PHONE},
+    Role.SUBDISTRICT_STAFF: {PERSON_ID_NUMBER, PERSON_PHONE},
+    Role.DISTRICT_LEADER: set(),
+    Role.DEPARTMENT_STAFF: set(),
+    Role.AUDITOR: set(),
+    Role.ADMINISTRATOR: {PERSON_ID_NUMBER, PERSON_PHONE},
 }

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts import actions
 from linli.accounts.forms import AssignmentForm, PasswordResetForm, ReasonForm, UserCreateForm
 from linli.accounts.models import Assignment, User
+from linli.accounts.regions import region_choices
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError
 from linli.core.scope import path_in_scope, scope_paths
@@ -24,14 +25,14 @@ PAGE_SIZE = 50
 REGION_DATALIST_LIMIT = 1000
 
 
-def _require_user_admin(request: HttpRequest) -> Any:
+def _require_user_admin(request: HttpRequest) -> User:
     user = request.user
-    if not user.has_capability(Capability.MANAGE_USERS):  # type: ignore[union-attr]
+    if not (isinstance(user, User) and user.has_capability(Capability.MANAGE_USERS)):
         raise PermissionDenied(_("您没有管理账号的权限。"))
     return user
 
 
-def _get_managed_user_or_404(actor: Any, pk: int) -> User:
+def _get_managed_user_or_404(actor: User, pk: int) -> User:
     user = actions.manageable_users(actor).filter(pk=pk).first()
     if user is None:
         raise Http404(_("找不到该账号，或它不在您的管辖范围内。"))
@@ -79,23 +80,20 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_form.html", {"form": form})
 
 
-def _detail_context(actor: Any, user: User, **forms: Any) -> dict[str, Any]:
-    from linli.places.models import Region
-
+def _detail_context(actor: User, user: User, **forms: Any) -> dict[str, Any]:
     prefixes = scope_paths(actor)
     assignments = list(
         Assignment.objects.filter(user=user).select_related("region", "department").order_by("-starts_on", "id")
     )
     active_ids = set(Assignment.objects.active().filter(user=user).values_list("id", flat=True))
     rows = [{"a": a, "active": a.pk in active_ids, "mine": path_in_scope(a.region_path, prefixes)} for a in assignments]
-    regions = Region.objects.visible_to(actor).exclude(kind="grid").values_list("code", "name")
     return {
         "target": user,
         "rows": rows,
         "assignment_form": forms.get("assignment_form") or AssignmentForm(actor=actor),
         "password_form": forms.get("password_form") or PasswordResetForm(),
         "reason_form": ReasonForm(),
-        "region_codes": list(regions[:REGION_DATALIST_LIMIT]),
+        "region_codes": region_choices(actor, exclude_kind="grid", limit=REGION_DATALIST_LIMIT),
         "is_self": user.pk == actor.pk,
     }
 

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from linli.accounts.models import Assignment, Department
+from linli.accounts.models import Department
 from linli.accounts.roles import Role
 from linli.cases.choices import (
     LEVEL_ROLE,
@@ -93,18 +93,10 @@ Acting = tuple[str, int, str, str, "int | None"]  # role, region id, region kind
 def acting_assignments(user: Any) -> list[Acting]:
     """The user's assignments active today as (role, region id, region kind, region path, department id).
 
-    Read once per request (cached on the user object): the case pages ask several questions per case."""
+    From ``user.assignments_now()``, the one cached read per request (accounts.models.User)."""
     if user is None or not user.is_authenticated:
         return []
-    cached: list[Acting] | None = getattr(user, "_linli_case_assignments", None)
-    if cached is None:
-        cached = list(
-            Assignment.objects.active()
-            .filter(user=user)
-            .values_list("role", "region_id", "region__kind", "region__path", "department_id")
-        )
-        user._linli_case_assignments = cached
-    return cached
+    return [(a.role, a.region_id, a.region.kind, a.region.path, a.department_id) for a in user.assignments_now()]
 
 
 def holder_keys(user: Any) -> tuple[frozenset[int], tuple[tuple[int, str], ...]]:

@@ -11,37 +11,34 @@ are ignored. Actions' refusals become HTTP answers in one place (``handle_except
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, mixins, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from linli.accounts import lockout
-from linli.core import audit
-from linli.core.actions import ActionError, action
+from linli.core.actions import ActionError
+from linli.core.actors import is_signed_in
 from linli.core.filters import ListFilterBackend, ScopedFilterSet
-from linli.core.middleware import client_ip
+
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
 
 NON_FIELD_ERRORS = "non_field_errors"
 
 
-def has_capability(user: Any, capability: str) -> bool:
-    checker = getattr(user, "has_capability", None)
-    return bool(user is not None and user.is_authenticated and checker is not None and checker(capability))
+def has_capability(user: MaybeActor, capability: str) -> bool:
+    return is_signed_in(user) and user.has_capability(capability)
 
 
 class CapabilityPermission(BasePermission):
@@ -207,63 +204,6 @@ class WritableScopedViewSet(mixins.CreateModelMixin, ScopedViewSet):
         raise NotImplementedError
 
 
-# --- token endpoint ---------------------------------------------------------------------------
-
-
-@action
-def issue_api_token(user: Any) -> Token:
-    """Give a signed-in user their API token (the same one on every call until revoked)."""
-    token, created = Token.objects.get_or_create(user=user)
-    audit.record(user, "api_token_issued" if created else "api_token_fetched", user)
-    return token
-
-
-class TokenRequestSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField(label=gettext_lazy("用户名"), max_length=150)
-    password = serializers.CharField(
-        label=gettext_lazy("密码"), max_length=256, style={"input_type": "password"}, trim_whitespace=False
-    )
-
-
-class TokenView(APIView):
-    """POST username + password → ``{"token": "..."}``; obeys the same lockout as the sign-in page."""
-
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-
-    @extend_schema(
-        request=TokenRequestSerializer,
-        responses={
-            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description=gettext_lazy("用户名或密码错误，或账号已被临时锁定。")),
-        },
-        auth=[],
-        tags=["auth"],
-        summary=gettext_lazy("用用户名和密码换取 API 令牌"),
-        description=gettext_lazy(
-            "提交用户名和密码，返回 API 令牌；之后在请求头中携带 Authorization: Token <令牌>。"
-            "与登录页面共用失败锁定规则。"
-        ),
-    )
-    def post(self, request: Request) -> Response:
-        form = TokenRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        username = form.validated_data["username"].strip()
-        ip = client_ip(request._request)
-        params = {"limit": settings.LOGIN_FAILURE_LIMIT, "minutes": settings.LOGIN_LOCKOUT_MINUTES}
-        if lockout.is_locked(username, ip):
-            message = _("登录失败次数过多，账号已临时锁定，请 %(minutes)s 分钟后再试或联系管理员。") % params
-            raise exceptions.ValidationError({NON_FIELD_ERRORS: [message]}, code="locked")
-        user = authenticate(request._request, username=username, password=form.validated_data["password"])
-        if user is None or not user.is_active:
-            lockout.note_failure(username, ip)
-            message = _("用户名或密码错误。连续输错 %(limit)s 次将锁定账号 %(minutes)s 分钟。") % params
-            raise exceptions.ValidationError({NON_FIELD_ERRORS: [message]}, code="invalid_login")
-        lockout.clear_failures(username)
-        token = issue_api_token(user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
-
-
 __all__ = [
     "CONFLICT_CODES",
     "FORBIDDEN",
@@ -278,9 +218,7 @@ __all__ = [
     "LinliPagination",
     "ScopedReferenceField",
     "ScopedViewSet",
-    "TokenView",
     "WritableScopedViewSet",
     "action_error_detail",
     "has_capability",
-    "issue_api_token",
 ]

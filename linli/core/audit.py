@@ -16,10 +16,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+from linli.core.actors import is_signed_in
+
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
+    from linli.core.models import AuditEvent
 
 # Set per request by RequestContextMiddleware so actions need not thread the request through.
 current_ip: contextvars.ContextVar[str] = contextvars.ContextVar("linli_current_ip", default="")
@@ -54,7 +60,7 @@ def compute_hash(event: Any) -> str:
 
 
 def record(
-    actor: Any,
+    actor: MaybeActor,
     verb: str,
     obj: models.Model | None = None,
     *,
@@ -64,8 +70,10 @@ def record(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
-) -> Any:
+) -> AuditEvent:
     """Append one audit event. ``changes`` must already be masked (never clear sensitive values)."""
+    # Imported here, not at the top: core.masking imports this module while logging is configured,
+    # before the app registry is ready, when no model may be imported yet.
     from linli.core.models import AuditEvent
 
     if obj is not None:
@@ -73,8 +81,10 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
         region_path = region_path or str(getattr(obj, "region_path", "") or getattr(obj, "path", "") or "")
-    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    actor_name = actor.get_username() if actor_id is not None else ""
+    actor_id: int | None = None
+    actor_name = ""
+    if is_signed_in(actor) and actor.pk is not None:
+        actor_id, actor_name = actor.pk, actor.get_username()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -115,7 +125,7 @@ class ChainReport:
 
 def verify_chain(batch_size: int = 5000) -> ChainReport:
     """Walk the chain in order; report the first row whose link or content does not hold."""
-    from linli.core.models import AuditEvent
+    from linli.core.models import AuditEvent  # see record()
 
     expected_prev = GENESIS_HASH
     expected_seq = 1

@@ -10,31 +10,25 @@ Calendar rows carry no region path; their audit events are read by whole-tree au
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
+import chinese_calendar
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.roles import Capability
 from linli.core import audit, worktime
 from linli.core.actions import ActionError, action, require
+from linli.core.actors import MANAGE_CALENDAR, is_signed_in
 from linli.core.models import CalendarDay, CalendarDayKind, CalendarYear
-from linli.core.scope import scope_paths
+from linli.core.scope import covers_whole_tree
+
+if TYPE_CHECKING:
+    from linli.core.actors import Actor, MaybeActor
 
 # Years an administrator may enter: the official calendar starts in 2004; a century ahead is plenty.
 FIRST_YEAR = 2004
 LAST_YEAR = 2100
-
-
-def covers_whole_tree(user: Any) -> bool:
-    """Whether the user's scope includes a root region (the whole city)."""
-    from linli.places.models import Region
-
-    return any(len(prefix) == Region.steplen for prefix in scope_paths(user))
-
-
-def may_manage_calendar(user: Any) -> bool:
-    return bool(user.has_capability(Capability.MANAGE_CALENDAR)) and covers_whole_tree(user)
 
 
 def describe_date(day: date) -> str:
@@ -48,12 +42,12 @@ def describe_date(day: date) -> str:
     }
 
 
-def _require_manager(actor: Any) -> None:
-    require(
-        actor is not None and actor.has_capability(Capability.MANAGE_CALENDAR),
-        _("您没有维护工作日历的权限。"),
-    )
+def _require_manager(actor: MaybeActor) -> Actor:
+    """The actor, if they may maintain the calendar; PermissionDenied otherwise."""
+    if not (is_signed_in(actor) and actor.has_capability(MANAGE_CALENDAR)):
+        raise PermissionDenied(_("您没有维护工作日历的权限。"))
     require(covers_whole_tree(actor), _("工作日历对全市生效，只有全市的管理员可以维护。"))
+    return actor
 
 
 def _check_year(year: int, field: str) -> None:
@@ -66,14 +60,12 @@ def _check_year(year: int, field: str) -> None:
 def _base_is_workday(day: date) -> bool:
     """Working day by the official calendar (or Monday–Friday), leaving aside what was entered for it."""
     if worktime.official_knows(day.year):
-        import chinese_calendar
-
         return bool(chinese_calendar.is_workday(day))
     return day.weekday() < 5
 
 
 @action
-def set_calendar_day(actor: Any, *, on: date, kind: str, name: str) -> CalendarDay:
+def set_calendar_day(actor: MaybeActor, *, on: date, kind: str, name: str) -> CalendarDay:
     """Enter ``on`` as a holiday or a make-up working day (replacing what was entered for it before).
 
     Refused when the entry would change nothing: a make-up working day on a date that is a working day
@@ -114,7 +106,7 @@ def set_calendar_day(actor: Any, *, on: date, kind: str, name: str) -> CalendarD
 
 
 @action
-def remove_calendar_day(actor: Any, *, on: date) -> None:
+def remove_calendar_day(actor: MaybeActor, *, on: date) -> None:
     """Remove what was entered for ``on``; the official calendar (or Monday–Friday) applies again."""
     _require_manager(actor)
     day = CalendarDay.objects.filter(date=on).first()
@@ -130,9 +122,9 @@ def remove_calendar_day(actor: Any, *, on: date) -> None:
 
 
 @action
-def mark_year_entered(actor: Any, *, year: int, note: str = "") -> CalendarYear:
+def mark_year_entered(actor: MaybeActor, *, year: int, note: str = "") -> CalendarYear:
     """Declare ``year``'s holidays and make-up working days entered completely (its source becomes "entered")."""
-    _require_manager(actor)
+    manager = _require_manager(actor)
     _check_year(year, "year")
     note = (note or "").strip()
     if len(note) > 200:
@@ -152,6 +144,6 @@ def mark_year_entered(actor: Any, *, year: int, note: str = "") -> CalendarYear:
         raise ActionError(
             _("%(y)d 年还没有录入任何节假日或调休，请先逐日录入，再标记为录入完整。") % {"y": year}, field="year"
         )
-    entered = CalendarYear.objects.create(year=year, entered_by=actor, entered_at=timezone.now(), note=note)
+    entered = CalendarYear.objects.create(year=year, entered_by_id=manager.pk, entered_at=timezone.now(), note=note)
     audit.record(actor, "mark_calendar_year_entered", entered, changes={"year": year, "note": note})
     return entered

@@ -5,13 +5,11 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from linli.accounts.roles import ROLE_CAPABILITIES
+from linli.core.actors import is_signed_in
 
 
 def linli(request: HttpRequest) -> dict[str, Any]:
-    caps: set[str] = set()
+    """What every template may read: the map tiles, the environment, and the user's capabilities."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        for role in user.roles():
-            caps |= ROLE_CAPABILITIES.get(role, frozenset())
+    caps: frozenset[str] = user.capabilities() if is_signed_in(user) else frozenset()
     return {"MAP_TILE_URL": settings.MAP_TILE_URL, "LINLI_ENV": settings.LINLI_ENV, "user_caps": caps}

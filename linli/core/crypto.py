@@ -28,6 +28,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
+
 __all__ = [
     "DecryptionError",
     "decrypt",
@@ -124,8 +126,6 @@ def digest(text: str) -> str:
 def id_lookup_digest(raw: str) -> str:
     """The digest to look a typed ID number up by: a valid resident ID in its 18-character form
     (so a 15-digit old number finds its converted record), anything else as normalised."""
-    from linli.core.idnumbers import IdNumberError, normalise_id, parse_resident_id
-
     try:
         return digest(parse_resident_id(raw).number)
     except IdNumberError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -20,9 +20,12 @@ from linli.core.actions import ActionError, action
 from linli.core.masking import MIN_REASON_LENGTH, redact
 from linli.core.scope import scope_paths
 
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
+
 
 @action
-def record_export(actor: Any, *, object_type: str, count: int, reason: str, filters: dict[str, Any]) -> Any:
+def record_export(actor: MaybeActor, *, object_type: str, count: int, reason: str, filters: dict[str, Any]) -> Any:
     """Refuse an export without a reason; otherwise audit who exported how many rows of what, and why."""
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:

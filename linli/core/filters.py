@@ -35,10 +35,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
-    from linli.accounts.models import User
+    from linli.core.actors import MaybeActor
 
 # The largest id a database column holds; a longer number is malformed, not a 500 from the driver.
 MAX_ID = 2**63 - 1
@@ -149,7 +148,7 @@ class ScopedFilterSet(django_filters.FilterSet):
         request: HttpRequest | None = None,
         prefix: str | None = None,
     ) -> None:
-        self.user: User | AnonymousUser | None = getattr(request, "user", None)
+        self.user: MaybeActor = getattr(request, "user", None)
         if queryset is None:
             queryset = self.visible_rows(self.user)
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -161,13 +160,13 @@ class ScopedFilterSet(django_filters.FilterSet):
         for name in self.hidden_on_page:
             self.filters[name].extra["widget"] = forms.HiddenInput
 
-    def visible_rows(self, user: User | AnonymousUser | None) -> models.QuerySet[Any]:
+    def visible_rows(self, user: MaybeActor) -> models.QuerySet[Any]:
         """The rows this list starts from when the caller gives none: what ``user`` may see."""
         manager: Any = self._meta.model._default_manager
         rows: models.QuerySet[Any] = manager.all().visible_to(user)
         return rows
 
-    def limit_to(self, user: User | AnonymousUser | None) -> None:
+    def limit_to(self, user: MaybeActor) -> None:
         """Narrow choices of related rows to what ``user`` may see. Subclasses override."""
 
     def chosen(self) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 Each model declares ``SENSITIVE_FIELDS`` (e.g. ``Person.SENSITIVE_FIELDS = ("id_number", "phone")``).
 Pages, API responses, exports and logs show those fields masked: ``masked_value(obj, field)`` (and
 the template filter ``{{ person|masked:"phone" }}`` from ``{% load masking %}``). The clear value
-comes only from ``unmask(actor, obj, field, reason=...)``, an action that checks the declarative
-``UNMASK_RULES`` table and the object's scope, and writes an audit event ("unmask") carrying the
-reason and the field name — never the value.
+comes only from ``unmask(actor, obj, field, reason=...)``, an action that asks the actor where it
+may see the field in clear (``Actor.unmask_paths``: accounts.User reads the declarative
+``UNMASK_RULES`` in accounts/roles.py, beside ``ROLE_CAPABILITIES``), checks the object's scope, and
+writes an audit event ("unmask") carrying the reason and the field name — never the value.
 
 Masking rules: resident ID first 6 + 8 asterisks + last 4 (area code and check stay visible for
 recognising a record; birth date and sequence are hidden); phone first 3 + 4 asterisks + last 4.
@@ -13,8 +14,8 @@ recognising a record; birth date and sequence are hidden); phone first 3 + 4 ast
 ``RedactSensitive`` is a ``logging.Filter`` installed on the root handler in settings.LOGGING: any
 ID-number-like or mobile-number-like substring in a log line is replaced by its masked form.
 
-This module is imported while logging is configured (before the app registry is ready): no model
-imports at module level.
+This module is imported while logging is configured (before the app registry is ready): nothing it
+imports at module level may import a model (core.audit reads AuditEvent inside its functions).
 """
 
 from __future__ import annotations
@@ -29,28 +30,12 @@ from django.utils.translation import gettext as _
 
 from linli.core import audit
 from linli.core.actions import ActionError, action, require
+from linli.core.actors import is_signed_in
+from linli.core.crypto import decrypt
+from linli.core.scope import get_visible_or_404, path_in_scope
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from linli.accounts.models import User
-
-PERSON_ID_NUMBER = ("people.person", "id_number")
-PERSON_PHONE = ("people.person", "phone")
-
-# Who may see the clear value of which field, by role (keys are accounts.roles.Role values). The
-# role must be held over a region whose subtree contains the object; the object must be visible to
-# the user. Program access levels (open / audited / protected) refine this when programs land.
-UNMASK_RULES: dict[str, set[tuple[str, str]]] = {
-    "resident": set(),
-    "grid_worker": {PERSON_PHONE},
-    "community_worker": {PERSON_ID_NUMBER, PERSON_PHONE},
-    "subdistrict_staff": {PERSON_ID_NUMBER, PERSON_PHONE},
-    "district_leader": set(),
-    "department_staff": set(),
-    "auditor": set(),
-    "administrator": {PERSON_ID_NUMBER, PERSON_PHONE},
-}
+    from linli.core.actors import Actor, MaybeActor
 
 # The shortest reason accepted for seeing sensitive data in clear or taking it away (unmask, exports).
 MIN_REASON_LENGTH = 4
@@ -128,42 +113,25 @@ def _label(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
-def _roles_allowed(obj: models.Model, field: str) -> set[str]:
-    key = (_label(obj), field)
-    return {role for role, grants in UNMASK_RULES.items() if key in grants}
-
-
-def _granting_region_paths(user: Any, roles: set[str]) -> list[str]:
-    from linli.accounts.models import Assignment
-
-    if not roles or user is None or not user.is_authenticated:
-        return []
-    return list(Assignment.objects.active().filter(user=user, role__in=roles).values_list("region__path", flat=True))
-
-
-def _visible(user: Any, obj: models.Model) -> bool:
+def _visible(user: Actor, obj: models.Model) -> bool:
     manager = type(obj)._default_manager
     return bool(manager.visible_to(user).filter(pk=obj.pk).exists())  # type: ignore[attr-defined]
 
 
-def may_unmask(user: User | AnonymousUser | None, obj: models.Model, field: str) -> bool:
+def may_unmask(user: MaybeActor, obj: models.Model, field: str) -> bool:
     """Whether ``user`` may see ``obj.field`` in clear (given a reason): the field is sensitive, one
-    of the user's roles allowed to unmask it is held over the object's region, and the object is
-    visible to the user."""
-    if user is None or not user.is_authenticated or not is_sensitive(obj, field):
+    of the user's roles allowed to unmask it is held over the object's region (the user says where:
+    ``unmask_paths``), and the object is visible to the user."""
+    if not is_signed_in(user) or not is_sensitive(obj, field):
         return False
-    from linli.core.scope import path_in_scope
-
     path = str(getattr(obj, "region_path", "") or "")
-    if not path_in_scope(path, _granting_region_paths(user, _roles_allowed(obj, field))):
+    if not path_in_scope(path, user.unmask_paths(_label(obj), field)):
         return False
     return _visible(user, obj)
 
 
 def _clear_value(obj: Any, field: str) -> str:
     if field == "id_number":
-        from linli.core.crypto import decrypt
-
         token: str = getattr(obj, "id_number_encrypted", "") or ""
         return decrypt(token) if token else ""
     value = getattr(obj, field, "")
@@ -171,7 +139,7 @@ def _clear_value(obj: Any, field: str) -> str:
 
 
 @action
-def unmask(actor: Any, obj: models.Model, field: str, *, reason: str) -> str:
+def unmask(actor: MaybeActor, obj: models.Model, field: str, *, reason: str) -> str:
     """The clear value of ``obj.field`` for ``actor``, recorded as an audit event with the reason.
 
     404 if the object is not visible to the actor (as for any object outside one's scope);
@@ -179,8 +147,6 @@ def unmask(actor: Any, obj: models.Model, field: str, *, reason: str) -> str:
     ActionError if the reason is shorter than four characters. The audit event holds the field name
     and the reason, never the value.
     """
-    from linli.core.scope import get_visible_or_404
-
     fresh = get_visible_or_404(type(obj)._default_manager.all(), actor, pk=obj.pk)
     if not is_sensitive(fresh, field):
         raise ActionError(_("字段“%(field)s”不是敏感字段，无需查看原文。") % {"field": field}, field="field")

@@ -2,8 +2,9 @@
 
 Every scoped row carries ``region_path``: the materialised path of the smallest region it belongs
 to. A user's scope is the union of the subtrees of their active assignments, i.e. a list of path
-prefixes. Reads go through ``visible_to(user)``; single objects through ``get_visible_or_404``,
-which answers 404 alike for "not yours" and "does not exist". Writes call ``ensure_in_scope``
+prefixes, which the user object gives (``linli.core.actors.Actor.scope_paths``). Reads go through
+``visible_to(user)``; single objects through ``get_visible_or_404``, which answers 404 alike for
+"not yours" and "does not exist". Writes call ``ensure_in_scope``
 after the change, inside the action's transaction, so a write that would land outside the
 actor's subtree rolls back.
 """
@@ -18,26 +19,28 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
+from linli.core.actors import is_signed_in
 
-    from linli.accounts.models import User
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
 
 M = TypeVar("M", bound=models.Model)
 
 
-def scope_paths(user: User | AnonymousUser | None) -> list[str]:
-    """The region path prefixes this user may see; cached on the user object for the request."""
-    if user is None or not user.is_authenticated:
-        return []
-    cached: list[str] | None = getattr(user, "_linli_scope_paths", None)
-    if cached is None:
-        from linli.accounts.models import Assignment
+def scope_paths(user: MaybeActor) -> list[str]:
+    """The region path prefixes this user may see (none for nobody or a visitor).
 
-        paths = sorted(set(Assignment.objects.active().filter(user=user).values_list("region__path", flat=True)))
-        cached = minimal_prefixes(paths)
-        user._linli_scope_paths = cached  # type: ignore[attr-defined]
-    return cached
+    The user object answers (``Actor.scope_paths``): accounts.User derives them from its assignments
+    active today, read once per request."""
+    if not is_signed_in(user):
+        return []
+    return user.scope_paths()
+
+
+def covers_whole_tree(user: MaybeActor) -> bool:
+    """Whether the user's scope includes a root region (the whole city): such a reader also sees
+    what belongs to no place in the tree (sign-ins, the working calendar). The user object answers."""
+    return is_signed_in(user) and user.covers_whole_tree()
 
 
 def minimal_prefixes(paths: Iterable[str]) -> list[str]:
@@ -58,7 +61,7 @@ class ScopedQuerySet(models.QuerySet[M]):
 
     scope_field = "region_path"
 
-    def visible_to(self, user: User | AnonymousUser | None) -> Self:
+    def visible_to(self, user: MaybeActor) -> Self:
         prefixes = scope_paths(user)
         if not prefixes:
             return self.none()
@@ -72,7 +75,7 @@ class ScopedQuerySet(models.QuerySet[M]):
         return self.filter(**{f"{self.scope_field}__subtree": path})
 
 
-def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:
+def get_visible_or_404(queryset: models.QuerySet[M], user: MaybeActor, **lookup: Any) -> M:
     """Fetch one object the user may see; 404 whether it is missing or outside their scope."""
     scoped = queryset.visible_to(user)  # type: ignore[attr-defined]
     try:
@@ -82,7 +85,7 @@ def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -
     return obj
 
 
-def ensure_in_scope(user: Any, path: str | None) -> None:
+def ensure_in_scope(user: MaybeActor, path: str | None) -> None:
     """Post-write check: the row the action just wrote must lie inside the actor's scope."""
     if not path_in_scope(path, scope_paths(user)):
         raise PermissionDenied(_("该操作会把数据写到您的管辖范围之外，已撤销。"))

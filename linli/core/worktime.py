@@ -41,8 +41,11 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from linli.core.models import CalendarDay, CalendarYear
 
 __all__ = [
     "DAY_SECONDS",
@@ -141,10 +144,6 @@ def clear_cache() -> None:
 
 
 def _fingerprint() -> tuple[Any, ...]:
-    from django.db.models import Count, Max
-
-    from linli.core.models import CalendarDay, CalendarYear
-
     days = CalendarDay.objects.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
     years = CalendarYear.objects.aggregate(n=Count("id"), last=Max("id"), changed=Max("entered_at"))
     return (days["n"], days["last"], days["changed"], years["n"], years["last"], years["changed"])
@@ -192,8 +191,6 @@ for _name, _signal in (("save", post_save), ("delete", post_delete)):
 
 
 def _build_year(year: int) -> _Year:
-    from linli.core.models import CalendarDay
-
     entered = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
     official = official_knows(year)
     workdays = []
@@ -227,8 +224,6 @@ def _year(year: int) -> _Year:
 
 
 def _entered_years() -> frozenset[int]:
-    from linli.core.models import CalendarYear
-
     usable = _cache_usable()
     found = _cache.entered_years if usable else None
     if found is None:
@@ -385,8 +380,6 @@ def _official_detail(day: date) -> tuple[str, str]:
 
 def year_entries(year: int) -> list[CalendarEntry]:
     """The year's holidays and make-up working days, from whichever source, in date order."""
-    from linli.core.models import CalendarDay
-
     entries: dict[date, CalendarEntry] = {}
     if official_knows(year):
         for ordinal in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
 from django import forms
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from linli.accounts.models import User
+    from linli.core.actors import MaybeActor
 
 SEARCH_MAX_LENGTH = 100
 # A building select with more choices than this is no help on a phone (a district's thousands):
@@ -77,6 +78,11 @@ def age_bounds(band: str, today: date) -> Q:
         # Older than ``oldest`` means born on or before the day ``oldest + 1`` years ago.
         condition &= Q(birth_date__gt=_years_before(today, oldest + 1))
     return condition
+
+
+def _as_user(user: MaybeActor) -> User | AnonymousUser | None:
+    """Core types the filter's user as an ``Actor``; above accounts it is an ``accounts.User``."""
+    return cast("User | AnonymousUser | None", user)
 
 
 def building_choices(user: User | AnonymousUser | None) -> list[tuple[int, str]]:
@@ -132,14 +138,14 @@ class PersonFilterSet(ScopedFilterSet):
         model = Person
         fields: list[str] = []
 
-    def limit_to(self, user: User | AnonymousUser | None) -> None:
+    def limit_to(self, user: MaybeActor) -> None:
         # A callable: the tag query runs only when a tag is asked for or the page renders the select.
         self.filters["tag"].extra["choices"] = lambda: [(tag.code, tag.name) for tag in self.visible_tags]
 
     @cached_property
     def visible_tags(self) -> list[Tag]:
         """The tags the user may see, in the select's order (the page also shows them on each card)."""
-        return list(tags_visible_to(self.user).order_by("category__code", "code"))
+        return list(tags_visible_to(_as_user(self.user)).order_by("category__code", "code"))
 
     def page_form(self) -> forms.Form:
         """The form the list page renders: the building filter as a select of the visible buildings,
@@ -147,7 +153,7 @@ class PersonFilterSet(ScopedFilterSet):
         form: forms.Form = self.form
         for page_field in form.fields.values():
             page_field.help_text = ""  # the API's descriptions; the page shows labels only
-        choices = building_choices(self.user)
+        choices = building_choices(_as_user(self.user))
         field = form.fields["building"]
         if choices:
             field.widget = forms.Select(choices=[("", gettext("全部楼栋")), *choices])
@@ -163,7 +169,7 @@ class PersonFilterSet(ScopedFilterSet):
         tagged = (
             PersonTag.objects.visible_to(self.user)
             .current()
-            .filter(tag__code=value, tag__in=tags_visible_to(self.user))
+            .filter(tag__code=value, tag__in=tags_visible_to(_as_user(self.user)))
         )
         return queryset.filter(pk__in=tagged.values("person_id"))
 
@@ -208,8 +214,8 @@ class TagFilterSet(ScopedFilterSet):
         model = Tag
         fields: list[str] = []
 
-    def visible_rows(self, user: User | AnonymousUser | None) -> QuerySet[Any]:
-        return tags_visible_to(user)
+    def visible_rows(self, user: MaybeActor) -> QuerySet[Any]:
+        return tags_visible_to(_as_user(user))
 
 
 __all__ = [

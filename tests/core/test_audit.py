@@ -6,10 +6,11 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.core import audit
 from linli.core.models import AuditEvent
@@ -74,8 +75,6 @@ def test_verify_notices_a_rewritten_link(city: TestCity) -> None:
 
 
 def test_the_linli_command_maps_audit_verify_to_the_management_command() -> None:
-    from django.core.management import get_commands
-
     assert get_commands()["audit_verify"] == "linli.core"
 
 
@@ -160,7 +159,6 @@ def test_the_list_filters_by_user_object_verb_and_date(city: TestCity) -> None:
     by_object = verbs(object_type="places.region", object_id=str(community.pk))
     assert "test_rename" in by_object and "test_move" not in by_object
     assert verbs(verb="test_rename") == {"test_rename"}
-    from django.utils import timezone
 
     today = timezone.localdate()
     assert {"test_rename", "test_move"} <= verbs(date_from=str(today), date_to=str(today))

@@ -16,7 +16,9 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from linli.core import crypto
+from linli.core.models import AuditEvent
 from linli.testing import TestCity
+from tests.core.test_masking import OUR_GRID, make_person
 
 ID = "11010519491231002X"
 
@@ -117,9 +119,6 @@ def test_production_refuses_to_start_without_explicit_keys(tmp_path: Path) -> No
 
 
 def test_rotate_keys_command_moves_every_token_to_the_new_key(city: TestCity) -> None:
-    from linli.core.models import AuditEvent
-    from tests.core.test_masking import OUR_GRID, make_person
-
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     numbers = ["11010519491231002X", "110105194912310011"]
     with override_settings(LINLI_FIELD_KEYS=[old_key]):

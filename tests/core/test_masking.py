@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template import Context, Template
 
+from linli.accounts.roles import UNMASK_RULES, Role
 from linli.core import crypto
 from linli.core.actions import ActionError
 from linli.core.audit import canonical_content
 from linli.core.masking import (
-    UNMASK_RULES,
     RedactSensitive,
     mask_id,
     mask_phone,
@@ -120,8 +120,6 @@ def test_may_unmask_follows_the_rules_table(
 
 
 def test_the_rules_table_names_every_role() -> None:
-    from linli.accounts.roles import Role
-
     assert set(UNMASK_RULES) == {role.value for role in Role}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -67,8 +69,6 @@ def test_the_session_expires_after_the_configured_idle_time(city: TestCity, sett
 
 
 def test_an_expired_session_is_signed_out(city: TestCity) -> None:
-    from datetime import timedelta
-
     client = Client()
     _login(client, "grid_worker", TEST_PASSWORD)
     key = client.session.session_key
@@ -107,7 +107,6 @@ def test_pages_carry_the_security_headers(city: TestCity) -> None:
 
 def test_the_login_page_has_no_inline_script(city: TestCity) -> None:
     body = Client().get(reverse("accounts:login")).content.decode()
-    import re
 
     for tag in re.findall(r"<script[^>]*>", body):
         assert "src=" in tag, tag

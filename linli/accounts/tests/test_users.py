@@ -8,11 +8,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from linli.accounts import actions
-from linli.accounts.models import Assignment, Department, User
+from linli.accounts import actions, lockout
+from linli.accounts.models import Assignment, Department, LoginFailure, User
 from linli.accounts.roles import Role
 from linli.core.actions import ActionError
 from linli.core.models import AuditEvent
+from linli.places.models import House
 from linli.testing import TEST_PASSWORD, TestCity
 
 NEW_PASSWORD = "Brand-new-pass-2026"
@@ -160,7 +161,6 @@ def test_ending_an_assignment_takes_effect_today_and_keeps_history(city: TestCit
     assert AuditEvent.objects.filter(verb="end_assignment", object_id=str(assignment.pk)).exists()
     # The grid worker no longer sees anything.
     worker = User.objects.get(pk=worker.pk)
-    from linli.places.models import House
 
     assert not House.objects.visible_to(worker).exists()
 
@@ -210,9 +210,6 @@ def test_a_district_admin_cannot_touch_an_account_with_authority_beyond_theirs(c
 
 
 def test_password_reset_sets_the_password_lifts_lockout_and_never_logs_it(city: TestCity) -> None:
-    from linli.accounts import lockout
-    from linli.accounts.models import LoginFailure
-
     worker = city.users["grid_worker"]
     for _ in range(5):
         lockout.note_failure("grid_worker", "10.0.0.1")

@@ -203,8 +203,7 @@ def test_random_sequences_never_break_the_invariants(city: TestCity, moves: list
             for role, verb, minutes in moves:
                 at += timedelta(minutes=minutes)
                 user = city.users[role]
-                for cached in ("_linli_case_assignments", "_linli_scope_paths", "_linli_roles"):
-                    user.__dict__.pop(cached, None)
+                user.forget_assignments()
                 try:  # noqa: SIM105 - contextlib.suppress does not type-check with a tuple of classes here
                     call(verb, user, Case.objects.get(pk=case.pk), other)
                 except REFUSALS:

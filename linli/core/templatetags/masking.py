@@ -7,11 +7,14 @@ to offer the "查看完整号码" button (the unmask itself is an action that as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
 from linli.core import masking
+
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
 
 register = template.Library()
 
@@ -23,7 +26,7 @@ def masked(obj: Any, field: str) -> str:
 
 
 @register.simple_tag(name="may_unmask")
-def may_unmask(user: Any, obj: Any, field: str) -> bool:
+def may_unmask(user: MaybeActor, obj: Any, field: str) -> bool:
     """Whether ``user`` may unmask ``obj.<field>`` (with a reason); False for anything not a model row."""
     if obj is None or not hasattr(obj, "_meta"):
         return False

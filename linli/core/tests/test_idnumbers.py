@@ -7,6 +7,7 @@ import datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum.cn import ric
 
 from linli.core.idnumbers import (
     IdNumberError,
@@ -185,8 +186,6 @@ def test_is_valid_resident_id() -> None:
 
 
 def test_stdnum_agrees_on_the_check_character() -> None:
-    from stdnum.cn import ric
-
     assert ric.calc_check_digit(VALID) == "X" == check_character(VALID[:17])
 
 

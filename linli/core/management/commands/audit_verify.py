@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.audit import ChainReport, verify_chain
+from linli.core.models import AuditEvent
 
 
 def describe_problem(report: ChainReport, found_seq: int | None) -> str:
@@ -32,8 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000, help="每批读取的记录数")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from linli.core.models import AuditEvent
-
         report = verify_chain(batch_size=options["batch_size"])
         if report.ok:
             self.stdout.write(self.style.SUCCESS(_("审计链完整：%(n)d 条") % {"n": report.checked}))

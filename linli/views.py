@@ -1,15 +1,17 @@
+"""Pages of the project as a whole, above every app: the home page.
+
+The home page gathers what each app shows a user on arrival (today the places app's sections: the
+grid map, the region summaries), so it lies above the apps rather than in core (docs/architecture.md,
+"Layers"). Its template is ``linli/templates/home.html``.
+"""
+
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+from linli.accounts.models import User
+from linli.places.views import home_sections
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,24 +21,15 @@ def home(request: HttpRequest) -> HttpResponse:
     subdistrict and district staff their region's summary; auditors and administrators get their
     tools; a resident gets the portal's promise and no registry data.
     """
-    from linli.accounts.models import Assignment, User
-    from linli.places.views import home_sections
-
     user = request.user
     assert isinstance(user, User)  # LoginRequiredMiddleware sent everyone else to sign in
-    assignments = list(
-        Assignment.objects.active()
-        .filter(user=user)
-        .select_related("region", "department")
-        .order_by("region__depth", "id")
-    )
-    roles = {a.role for a in assignments}
+    assignments = list(user.assignments_now())  # from the top of the tree down (region depth, id)
     return render(
         request,
-        "core/home.html",
+        "home.html",
         {
             "assignments": assignments,
-            "roles": roles,
+            "roles": user.roles(),
             "sections": home_sections(assignments, user),
         },
     )

@@ -8,7 +8,7 @@ scope (see core/calendar_actions.py).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -22,18 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from linli.accounts.roles import Capability
 from linli.core import worktime
 from linli.core.actions import ActionError
-from linli.core.calendar_actions import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    covers_whole_tree,
-    mark_year_entered,
-    remove_calendar_day,
-    set_calendar_day,
-)
+from linli.core.actors import MANAGE_CALENDAR, is_signed_in
+from linli.core.calendar_actions import FIRST_YEAR, LAST_YEAR, mark_year_entered, remove_calendar_day, set_calendar_day
 from linli.core.models import CalendarDay, CalendarDayKind, CalendarYear
+from linli.core.scope import covers_whole_tree
+
+if TYPE_CHECKING:
+    from linli.core.actors import Actor
 
 SOURCE_LABELS = {
     "entered": gettext_lazy("已录入（管理员确认）"),
@@ -51,9 +48,9 @@ WEEKDAYS = [
 ]
 
 
-def _require_calendar_manager(request: HttpRequest) -> Any:
+def _require_calendar_manager(request: HttpRequest) -> Actor:
     user = request.user
-    if not user.has_capability(Capability.MANAGE_CALENDAR):  # type: ignore[union-attr]
+    if not (is_signed_in(user) and user.has_capability(MANAGE_CALENDAR)):
         raise PermissionDenied(_("您没有维护工作日历的权限。"))
     if not covers_whole_tree(user):
         raise Http404(_("工作日历对全市生效，只有全市的管理员可以维护。"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -24,27 +24,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.accounts.roles import Capability
+from linli.core.actors import VIEW_AUDIT, is_signed_in
 from linli.core.audit import compute_hash
 from linli.core.models import AuditEvent
-from linli.core.scope import scope_paths
+from linli.core.scope import covers_whole_tree, scope_paths
+
+if TYPE_CHECKING:
+    from linli.core.actors import MaybeActor
 
 PAGE_SIZE = 50
 
 
 def _require_audit_reader(request: HttpRequest) -> None:
-    if not request.user.has_capability(Capability.VIEW_AUDIT):  # type: ignore[union-attr]
+    user = request.user
+    if not (is_signed_in(user) and user.has_capability(VIEW_AUDIT)):
         raise PermissionDenied(_("您没有查看审计日志的权限。"))
 
 
-def sees_unplaced_events(user: Any) -> bool:
+def sees_unplaced_events(user: MaybeActor) -> bool:
     """Whether the reader's scope includes a root region (the whole city)."""
-    from linli.places.models import Region
-
-    return any(len(prefix) == Region.steplen for prefix in scope_paths(user))
+    return covers_whole_tree(user)
 
 
-def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
+def audit_events_for(user: MaybeActor) -> QuerySet[AuditEvent]:
     """The audit events this reader may see (see the module docstring), newest first."""
     if not sees_unplaced_events(user):
         return AuditEvent.objects.visible_to(user).order_by("-seq")
