@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> User:
+        """The user of a page behind ``core.permissions.capability_required`` (anyone else was refused)."""
+        user = request.user
+        assert isinstance(user, cls), "use behind capability_required"
+        return user
 
     def assignments_now(self) -> tuple[Assignment, ...]:
         """The user's assignments active today, from the top of the tree down (region depth, then id).

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.accounts import actions
@@ -19,17 +19,13 @@ from linli.accounts.models import Assignment, User
 from linli.accounts.regions import region_choices
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError
+from linli.core.permissions import capability_required
 from linli.core.scope import path_in_scope, scope_paths
 
 PAGE_SIZE = 50
 REGION_DATALIST_LIMIT = 1000
 
-
-def _require_user_admin(request: HttpRequest) -> User:
-    user = request.user
-    if not (isinstance(user, User) and user.has_capability(Capability.MANAGE_USERS)):
-        raise PermissionDenied(_("您没有管理账号的权限。"))
-    return user
+user_admin_required = capability_required(Capability.MANAGE_USERS, message=gettext_lazy("您没有管理账号的权限。"))
 
 
 def _get_managed_user_or_404(actor: User, pk: int) -> User:
@@ -39,9 +35,10 @@ def _get_managed_user_or_404(actor: User, pk: int) -> User:
     return user
 
 
+@user_admin_required
 def user_list(request: HttpRequest) -> HttpResponse:
     """账号管理 — the users this administrator manages, searchable, with their current roles."""
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     query = (request.GET.get("q") or "").strip()
     users = actions.manageable_users(actor)
     if query:
@@ -59,8 +56,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"page": page, "q": query, "query": params.urlencode()})
 
 
+@user_admin_required
 def user_create(request: HttpRequest) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -98,15 +96,17 @@ def _detail_context(actor: User, user: User, **forms: Any) -> dict[str, Any]:
     }
 
 
+@user_admin_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     user = _get_managed_user_or_404(actor, pk)
     return render(request, "accounts/user_detail.html", _detail_context(actor, user))
 
 
 @require_POST
+@user_admin_required
 def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     user = _get_managed_user_or_404(actor, pk)
     form = AssignmentForm(request.POST, actor=actor)
     if form.is_valid():
@@ -130,8 +130,9 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@user_admin_required
 def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     assignment = Assignment.objects.visible_to(actor).select_related("user").filter(pk=pk).first()
     if assignment is None:
         raise Http404(_("找不到该授权，或它不在您的管辖范围内。"))
@@ -145,8 +146,9 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@user_admin_required
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     user = _get_managed_user_or_404(actor, pk)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -160,8 +162,9 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@user_admin_required
 def user_activate(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     user = _get_managed_user_or_404(actor, pk)
     try:
         actions.activate_user(actor, user)
@@ -173,8 +176,9 @@ def user_activate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@user_admin_required
 def user_password(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _require_user_admin(request)
+    actor = User.from_request(request)
     user = _get_managed_user_or_404(actor, pk)
     form = PasswordResetForm(request.POST)
     if form.is_valid():

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     # Typing only: django.contrib.auth.models defines models, and core.masking (which uses this
     # module) is imported while logging is configured, before the app registry is ready.
     from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
 
 # Capabilities checked by core (values of accounts.roles.Capability).
 VIEW_AUDIT = "view_audit"
@@ -70,4 +71,12 @@ def is_signed_in(user: MaybeActor) -> TypeGuard[Actor]:
     return user is not None and bool(user.is_authenticated)
 
 
-__all__ = ["MANAGE_CALENDAR", "VIEW_AUDIT", "Actor", "is_signed_in"]
+def signed_in_actor(request: HttpRequest) -> Actor:
+    """The user of a page behind ``core.permissions.capability_required`` (which has refused anyone
+    else): the acting user, typed."""
+    user = request.user
+    assert is_signed_in(user), "use behind capability_required"
+    return user
+
+
+__all__ = ["MANAGE_CALENDAR", "VIEW_AUDIT", "Actor", "is_signed_in", "signed_in_actor"]

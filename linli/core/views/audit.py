@@ -15,7 +15,6 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from linli.core.actors import VIEW_AUDIT, is_signed_in
+from linli.core.actors import VIEW_AUDIT
 from linli.core.audit import compute_hash
 from linli.core.models import AuditEvent
+from linli.core.permissions import capability_required
 from linli.core.scope import covers_whole_tree, scope_paths
 
 if TYPE_CHECKING:
@@ -34,11 +34,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 
-
-def _require_audit_reader(request: HttpRequest) -> None:
-    user = request.user
-    if not (is_signed_in(user) and user.has_capability(VIEW_AUDIT)):
-        raise PermissionDenied(_("您没有查看审计日志的权限。"))
+audit_reader_required = capability_required(VIEW_AUDIT, message=gettext_lazy("您没有查看审计日志的权限。"))
 
 
 def sees_unplaced_events(user: MaybeActor) -> bool:
@@ -94,9 +90,9 @@ class AuditFilterForm(forms.Form):
         return events
 
 
+@audit_reader_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     """审计日志 — filterable, paginated, newest first."""
-    _require_audit_reader(request)
     form = AuditFilterForm(request.GET or None)
     events = audit_events_for(request.user)
     if form.is_bound and form.is_valid():
@@ -115,9 +111,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@audit_reader_required
 def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
     """One audit event: masked changes, reason, and its place in the hash chain."""
-    _require_audit_reader(request)
     event = audit_events_for(request.user).filter(seq=seq).first()
     if event is None:
         raise Http404(_("找不到该审计记录，或它不在您的管辖范围内。"))

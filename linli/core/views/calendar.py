@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,9 +23,10 @@ from django.views.decorators.http import require_POST
 
 from linli.core import worktime
 from linli.core.actions import ActionError
-from linli.core.actors import MANAGE_CALENDAR, is_signed_in
+from linli.core.actors import MANAGE_CALENDAR, signed_in_actor
 from linli.core.calendar_actions import FIRST_YEAR, LAST_YEAR, mark_year_entered, remove_calendar_day, set_calendar_day
 from linli.core.models import CalendarDay, CalendarDayKind, CalendarYear
+from linli.core.permissions import capability_required
 from linli.core.scope import covers_whole_tree
 
 if TYPE_CHECKING:
@@ -48,10 +48,13 @@ WEEKDAYS = [
 ]
 
 
-def _require_calendar_manager(request: HttpRequest) -> Actor:
-    user = request.user
-    if not (is_signed_in(user) and user.has_capability(MANAGE_CALENDAR)):
-        raise PermissionDenied(_("您没有维护工作日历的权限。"))
+calendar_manager_required = capability_required(MANAGE_CALENDAR, message=gettext_lazy("您没有维护工作日历的权限。"))
+
+
+def _city_wide_actor(request: HttpRequest) -> Actor:
+    """The calendar is the whole city's: only a manager whose scope is a root region may keep it (404,
+    as for any object outside one's scope)."""
+    user = signed_in_actor(request)
     if not covers_whole_tree(user):
         raise Http404(_("工作日历对全市生效，只有全市的管理员可以维护。"))
     return user
@@ -85,9 +88,10 @@ class MarkEnteredForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("说明（可不填）"), max_length=200, required=False)
 
 
+@calendar_manager_required
 def calendar_index(request: HttpRequest) -> HttpResponse:
     """The years around now, each with where its holidays come from."""
-    _require_calendar_manager(request)
+    _city_wide_actor(request)
     this_year = timezone.localdate().year
     entered_counts = dict(
         CalendarDay.objects.annotate(y=ExtractYear("date")).values("y").annotate(n=Count("id")).values_list("y", "n")
@@ -130,9 +134,10 @@ def _year_context(year: int, day_form: CalendarDayForm, mark_form: MarkEnteredFo
     }
 
 
+@calendar_manager_required
 def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
     """One year's holidays and make-up working days; POST enters a day."""
-    actor = _require_calendar_manager(request)
+    actor = _city_wide_actor(request)
     _check_year(year)
     day_form = CalendarDayForm(request.POST or None, year=year)
     if request.method == "POST":
@@ -158,9 +163,10 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_POST
+@calendar_manager_required
 def calendar_remove_day(request: HttpRequest, year: int) -> HttpResponse:
     """Remove an entered day (the form asks for confirmation first)."""
-    actor = _require_calendar_manager(request)
+    actor = _city_wide_actor(request)
     _check_year(year)
     try:
         on = date.fromisoformat(request.POST.get("on", ""))
@@ -177,9 +183,10 @@ def calendar_remove_day(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_POST
+@calendar_manager_required
 def calendar_mark_entered(request: HttpRequest, year: int) -> HttpResponse:
     """ "本年节假日已录入完整"."""
-    actor = _require_calendar_manager(request)
+    actor = _city_wide_actor(request)
     _check_year(year)
     form = MarkEnteredForm(request.POST)
     if not form.is_valid():

@@ -10,20 +10,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.roles import Capability
+from linli.core.permissions import capability_required
 from linli.core.scope import get_visible_or_404, scope_paths
 from linli.places.choices import RegionKind
 from linli.places.filters import BuildingFilterSet, HouseFilterSet, RegionFilterSet
@@ -50,16 +49,10 @@ BUILDING_SORTS: dict[str, tuple[Any, ...]] = {
 View = Callable[..., HttpResponse]
 
 
-def places_viewer_required(view: View) -> View:
-    """Only roles with the view_places capability browse the registry (residents use the portal)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_capability(Capability.VIEW_PLACES):  # type: ignore[union-attr]
-            raise PermissionDenied(_("您的角色不能查看区域与房屋数据。"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Only roles with the view_places capability browse the registry (residents use the portal).
+places_viewer_required = capability_required(
+    Capability.VIEW_PLACES, message=gettext_lazy("您的角色不能查看区域与房屋数据。")
+)
 
 
 # --- pages -------------------------------------------------------------------------------------

@@ -22,10 +22,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.core.actions import ActionError
+from linli.core.permissions import capability_required
 from linli.core.scope import get_visible_or_404, minimal_prefixes, path_in_scope, scope_paths
 from linli.places.actions import create_region, merge_regions, move_region, rename_region, split_region
 from linli.places.coverage import coverage_report
@@ -44,12 +46,7 @@ from linli.places.models import Region, tree_as_of
 TREE_DEPTH = 3
 REGION_DATALIST_LIMIT = 1000
 
-
-def _require_tree_manager(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.has_capability(Capability.MANAGE_TREE):
-        raise PermissionDenied(_("您没有调整区域树的权限。"))
-    return user
+tree_manager_required = capability_required(Capability.MANAGE_TREE, message=gettext_lazy("您没有调整区域树的权限。"))
 
 
 def _region_or_404(user: User, pk: int) -> Region:
@@ -93,9 +90,10 @@ def _history(user: User, day: date) -> list[TreeNode]:
     return nest_by_parent(versions)
 
 
+@tree_manager_required
 def tree_index(request: HttpRequest) -> HttpResponse:
     """区域树管理 — the administrator's subtree (focus any node with ?root=pk), or its past state."""
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     date_form = HistoryDateForm(request.GET or None)
     day = date_form.cleaned_data.get("day") if date_form.is_bound and date_form.is_valid() else None
     focus: Region | None = None
@@ -171,8 +169,9 @@ def _tree_url() -> str:
     return reverse("tree:index")
 
 
+@tree_manager_required
 def tree_create(request: HttpRequest) -> HttpResponse:
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     parent_pk = request.GET.get("parent", "")
     parent = _region_or_404(user, int(parent_pk)) if parent_pk.isdigit() else None
     form = RegionCreateForm(request.POST or None, user=user, region=parent)
@@ -198,8 +197,9 @@ def tree_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@tree_manager_required
 def tree_rename(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     region = _region_or_404(user, pk)
     form = RegionRenameForm(request.POST or None, user=user, region=region, initial={"name": region.name})
 
@@ -217,8 +217,9 @@ def tree_rename(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@tree_manager_required
 def tree_move(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     region = _region_or_404(user, pk)
     form = RegionMoveForm(request.POST or None, user=user, region=region)
 
@@ -244,8 +245,9 @@ def tree_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@tree_manager_required
 def tree_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     region = _region_or_404(user, pk)
     form = RegionMergeForm(request.POST or None, user=user, region=region)
 
@@ -271,8 +273,9 @@ def tree_merge(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@tree_manager_required
 def tree_split(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     region = _region_or_404(user, pk)
     form = RegionSplitForm(request.POST or None, user=user, region=region)
 
@@ -301,9 +304,10 @@ def tree_split(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@tree_manager_required
 def tree_coverage(request: HttpRequest, pk: int) -> HttpResponse:
     """覆盖情况 — houses and buildings in no grid, and buildings outside their grid's polygon."""
-    user = _require_tree_manager(request)
+    user = User.from_request(request)
     region = _region_or_404(user, pk)
     report = coverage_report(region)
     return render(request, "places/tree/coverage.html", {"region": region, "report": report})
