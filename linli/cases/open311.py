@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -101,7 +101,7 @@ def params(request: HttpRequest) -> dict[str, str]:
         if request.content_type == "application/json":
             try:
                 body = json.loads(request.body or b"{}")
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python recurses
                 raise Open311Error(400, _("请求体不是合法的 JSON。")) from exc
             if not isinstance(body, dict):
                 raise Open311Error(400, _("请求体不是合法的 JSON。"))
@@ -217,17 +217,25 @@ def request_row(case: Case) -> dict[str, Any]:
 
 
 def parse_moment(value: str, name: str) -> datetime:
-    moment = parse_datetime(value.replace(" ", "+")) if "T" in value else None  # "+08:00" arrives as " 08:00"
-    if moment is None:
-        day = parse_date(value) if "T" not in value else None
-        if day is None:
-            raise Open311Error(
-                400,
-                _("%(name)s 不是合法的时间，请用 W3C 格式，如 2026-03-02T09:00:00+08:00。") % {"name": name},
-            )
-        moment = datetime(day.year, day.month, day.day)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    """A W3C date or date-time; one that is well-formed but impossible (2026-02-30, T25:00, a year the
+    window cannot reach back from) is refused like a malformed one, naming the parameter."""
+    refused = Open311Error(
+        400, _("%(name)s 不是合法的时间，请用 W3C 格式，如 2026-03-02T09:00:00+08:00。") % {"name": name}
+    )
+    try:
+        moment = parse_datetime(value.replace(" ", "+")) if "T" in value else None  # "+08:00" arrives as " 08:00"
+        if moment is None:
+            day = parse_date(value) if "T" not in value else None
+            if day is None:
+                raise refused
+            moment = datetime(day.year, day.month, day.day)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # The window reaches DEFAULT_DAYS either way from a bound and is stored in UTC: a date so near an
+        # end of the calendar that this overflows (0001-01-01; 9999-12-31 east of UTC) cannot be a bound.
+        _reach = (moment - timedelta(DEFAULT_DAYS), moment + timedelta(DEFAULT_DAYS), moment.astimezone(UTC))
+    except (ValueError, OverflowError) as exc:
+        raise refused from exc
     return moment
 
 
