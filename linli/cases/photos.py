@@ -8,6 +8,7 @@ refused with the file's name, and nothing of the case is written (the caller's t
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,13 +23,27 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 9
 MAX_SIDE = 2048
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP"})
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuses decompression bombs (a 60-megapixel photo is already huge)
+# A phone's photo is 12-50 megapixels; more is refused before anything is decoded. (Pillow's own bomb
+# check only raises at twice MAX_IMAGE_PIXELS and merely warns between: a 100 MP PNG was decoded.)
+MAX_PIXELS = 60_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def reencode(data: bytes, name: str) -> tuple[bytes, int, int]:
     """The image as a fresh JPEG without metadata, or ActionError naming the file."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():
+            # Pillow warns between MAX_IMAGE_PIXELS and twice that; the cap below refuses those itself.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
+            width, height = probe.size  # read from the header, nothing decoded yet
+            if width * height > MAX_PIXELS:
+                raise ActionError(
+                    _("“%(name)s”有 %(mp)d 百万像素，超过 %(max)d 百万像素，请缩小后再上传。")
+                    % {"name": name, "mp": width * height // 1_000_000, "max": MAX_PIXELS // 1_000_000},
+                    field="photos",
+                )
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ALLOWED_FORMATS:
