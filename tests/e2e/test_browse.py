@@ -133,3 +133,32 @@ def test_district_leader_searches_by_address_on_a_phone(
     expect(results.nth(1)).to_contain_text("所在网格：东大街社区第2网格")
     assert fits_the_phone(page)
     screenshot(page, "search-results")
+
+
+HOSTILE = '<img src="x" id="injected">红星路1栋'
+
+
+def test_a_hostile_building_address_shows_as_text_in_the_map_tooltip(
+    live_server: Any,
+    live_city: TestCity,
+    phone_page: Page,
+    sign_in: Callable[[Page, str, str], None],
+    screenshot: Callable[[Page, str], Path],
+) -> None:
+    """Issue 10, item 3: names reach Leaflet as text nodes, so markup typed into an address never
+    becomes an element (it did: bindTooltip sets innerHTML for a string)."""
+    from linli.places.models import Building
+
+    grid = live_city.regions["510104001001001"]
+    Building.objects.filter(region=grid, number="1").update(address=HOSTILE)
+    page, base = phone_page, live_server.url
+    sign_in(page, base, "community_worker")
+    page.goto(f"{base}/places/r/{grid.pk}/")
+    assert map_ready(page) == 2
+    marker = page.locator(".map .leaflet-interactive").first
+    marker.hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    expect(tooltip).to_have_count(1)
+    expect(tooltip).to_have_text(HOSTILE)
+    assert page.locator("#injected").count() == 0
+    screenshot(page, "hostile-tooltip")

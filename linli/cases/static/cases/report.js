@@ -96,7 +96,7 @@
             onEachFeature: (feature, layer) => {
               const p = feature.properties || {};
               if (p.role === "building") {
-                layer.bindTooltip(p.name || "", { direction: "top" });
+                layer.bindTooltip(document.createTextNode(p.name || ""), { direction: "top" });  // text, never HTML
                 layer.on("click", (event) => {
                   L.DomEvent.stopPropagation(event);
                   if (building && building.querySelector('option[value="' + p.id + '"]')) {

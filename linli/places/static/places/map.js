@@ -26,6 +26,12 @@
     });
   }
 
+  // Names and addresses are data anyone with an edit form can type: never hand them to Leaflet as a
+  // string (it sets innerHTML). A text node shows "<img …>" as those characters.
+  function text(value) {
+    return document.createTextNode(value == null ? "" : String(value));
+  }
+
   function draw(map, el, data) {
     const features = (data && data.features) || [];
     const own = features.filter((f) => f.properties.role === "self");
@@ -37,7 +43,7 @@
     const childLayer = L.geoJSON(children, {
       style: () => STYLES.child,
       onEachFeature: (feature, layer) => {
-        layer.bindTooltip(feature.properties.name, {
+        layer.bindTooltip(text(feature.properties.name), {
           permanent: true, direction: "center", className: "map-label",
         });
         layer.on("click", () => go(feature.properties.url));
@@ -48,7 +54,7 @@
     const buildingLayer = L.geoJSON(buildings, {
       pointToLayer: (feature, latlng) => L.circleMarker(latlng, STYLES.building),
       onEachFeature: (feature, layer) => {
-        layer.bindTooltip(feature.properties.name, { direction: "top" });
+        layer.bindTooltip(text(feature.properties.name), { direction: "top" });
         layer.on("click", () => go(feature.properties.url));
       },
     }).addTo(map);
