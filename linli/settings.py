@@ -6,6 +6,7 @@ Production (``LINLI_ENV=production``) refuses to start with the demo secret or D
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -29,8 +30,31 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEMO_SECRET_KEY = "linli-demo-secret-key-do-not-use-in-production-0000000000000000"
 LINLI_ENV = os.environ.get("LINLI_ENV", "demo")
-SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
-DEBUG = env_bool("DEBUG", LINLI_ENV != "production")
+
+
+def installation_secret(data_dir: Path) -> str:
+    """The demo's SECRET_KEY: random, made on first start and kept in the data folder (mode 0600).
+
+    A key written in the source would be public, and the field-encryption and digest keys derive
+    from it when they are not set (core/crypto.py), so anyone could decrypt a demo database.
+    """
+    path = data_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:  # O_EXCL: of two processes starting at once, one writes it
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or (
+    DEMO_SECRET_KEY if LINLI_ENV == "production" else installation_secret(DATA_DIR)
+)
+# Off unless a developer asks (DEBUG=1): the demo is reachable by others, and a debug page shows
+# tracebacks, settings and every URL pattern to anonymous visitors.
+DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -114,7 +138,6 @@ TEMPLATES = [
     }
 ]
 
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'linli.sqlite3'}"),
@@ -195,7 +218,15 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing (before collectstatic)
 STATICFILES_DIRS = [BASE_DIR / "linli" / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
-MEDIA_URL = "/media/"
+# Nothing serves MEDIA_ROOT by URL: uploads go out only through views that check access first
+# (cases:attachment). LINLI_MEDIA_SERVER hands the sending to the web server after the check:
+# "" = Django streams the file (the demo), "nginx" = X-Accel-Redirect to LINLI_MEDIA_INTERNAL_URL (an
+# `internal` location aliased to MEDIA_ROOT), "sendfile" = X-Sendfile (Apache mod_xsendfile, lighttpd).
+MEDIA_URL = "/uploads-are-served-by-access-checked-views-only/"
+LINLI_MEDIA_SERVER = os.environ.get("LINLI_MEDIA_SERVER", "")
+if LINLI_MEDIA_SERVER not in {"", "nginx", "sendfile"}:
+    raise ImproperlyConfigured("LINLI_MEDIA_SERVER 只能是空、nginx 或 sendfile。")
+LINLI_MEDIA_INTERNAL_URL = os.environ.get("LINLI_MEDIA_INTERNAL_URL", "/protected-media/")
 WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {

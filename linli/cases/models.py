@@ -9,6 +9,7 @@ time from ``linli.core.worktime`` and are stored, not recomputed on read.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -316,7 +317,12 @@ class Step(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"cases/{instance.case.reported_at:%Y/%m}/{instance.case_id}/{filename}"
+    """``cases/2026/12/<22 random characters>.jpg``: the name tells nothing and cannot be guessed.
+
+    (It was ``cases/<month>/<case id>/<number>-<step>-<n>.jpg``: anyone who could reach the files
+    could walk every case's photos, and a case id reused after a rollback inherited old files.)
+    """
+    return f"cases/{instance.case.reported_at:%Y/%m}/{secrets.token_urlsafe(16)}.jpg"
 
 
 class Attachment(models.Model):
@@ -342,6 +348,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} #{self.pk}"
+
+    @property
+    def stored_name(self) -> str:
+        """The file's path under MEDIA_ROOT (linli/cases/photos.py writes it)."""
+        return self.file.name or ""
 
 
 class Whistle(models.Model):

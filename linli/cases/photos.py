@@ -7,16 +7,23 @@ refused with the file's name, and nothing of the case is written (the caller's t
 
 from __future__ import annotations
 
+import functools
 import io
+import os
+import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from django.core.files.base import ContentFile
+from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from linli.cases.models import Attachment, Case, Step
+from linli.cases.models import Attachment, Case, Step, attachment_path
 from linli.core.actions import ActionError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -64,7 +71,7 @@ def save_photos(actor: Any, case: Case, step: Step | None, photos: Sequence[Any]
     """Store uploaded photos (Django UploadedFile or any object with ``name`` and ``read()``)."""
     if len(photos) > MAX_PHOTOS:
         raise ActionError(_("每次最多上传 %(max)d 张照片。") % {"max": MAX_PHOTOS}, field="photos")
-    saved = []
+    encoded: list[tuple[bytes, int, int]] = []
     for index, upload in enumerate(photos, start=1):
         name = str(getattr(upload, "name", "") or _("第 %(n)d 张照片") % {"n": index})[:100]
         size = getattr(upload, "size", None)
@@ -79,9 +86,72 @@ def save_photos(actor: Any, case: Case, step: Step | None, photos: Sequence[Any]
                 _("“%(name)s”超过 %(max)d MB，请压缩后再上传。") % {"name": name, "max": MAX_BYTES // 1024 // 1024},
                 field="photos",
             )
-        jpeg, width, height = reencode(data, name)
+        encoded.append(reencode(data, name))
+    # Every photo is checked before any is written: a bad third photo leaves nothing of the first two.
+    saved = []
+    for jpeg, width, height in encoded:
         attachment = Attachment(case=case, step=step, width=width, height=height, size=len(jpeg), uploaded_by=actor)
-        attachment.file.save(f"{case.number}-{(step.pk if step else 0)}-{index}.jpg", ContentFile(jpeg), save=False)
+        name = attachment.file.name = attachment_path(attachment, "")
+        _write_pending(name, jpeg)
         attachment.save()
+        transaction.on_commit(functools.partial(publish, name))
         saved.append(attachment)
     return saved
+
+
+# --- files on disk: written as pending, published when the case commits ---------------------------------
+#
+# A photo's bytes are written under MEDIA_ROOT/pending/ inside the action's transaction and moved to
+# their place (os.replace, atomic on one file system) once it commits. A rolled-back action leaves only
+# a pending file, which ``finish_pending_uploads`` (run by the deadline sweeper every minute) deletes
+# after PENDING_GRACE; a crash between the commit and the move leaves a pending file whose row exists,
+# which the sweeper — or the first read of the photo — publishes. Nothing is served from pending/.
+
+PENDING_GRACE = timedelta(hours=1)
+
+
+def _media_root() -> Path:
+    return Path(settings.MEDIA_ROOT)
+
+
+def _pending(name: str) -> Path:
+    return _media_root() / "pending" / name
+
+
+def _write_pending(name: str, data: bytes) -> None:
+    path = _pending(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def publish(name: str) -> bool:
+    """Move a committed photo from pending/ to its place; False when there was nothing to move."""
+    source, target = _pending(name), _media_root() / name
+    if not source.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+    return True
+
+
+@dataclass(frozen=True)
+class PendingSweep:
+    published: int
+    deleted: int
+
+
+def finish_pending_uploads(grace: timedelta = PENDING_GRACE) -> PendingSweep:
+    """Publish pending photos whose row committed; delete those of rolled-back actions after ``grace``."""
+    root = _media_root() / "pending"
+    if not root.exists():
+        return PendingSweep(0, 0)
+    published = deleted = 0
+    cutoff = time.time() - grace.total_seconds()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = path.relative_to(root).as_posix()
+        if Attachment.objects.filter(file=name).exists():
+            published += publish(name)
+        elif path.stat().st_mtime <= cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return PendingSweep(published, deleted)

@@ -6,8 +6,10 @@ check, never from MEDIA_URL."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.roles import Capability
 from linli.cases import workflow as wf
 from linli.cases.models import Attachment, Case, Step, Summons, Whistle
+from linli.cases.photos import publish
 from linli.cases.verbs import VERBS
 from linli.cases.views.inbox import case_reader_required, deadline_clock
 from linli.core import worktime
@@ -153,14 +156,32 @@ def case_do(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @case_reader_required
 def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponseBase:
-    """A case photo, after the same visibility check as the case page."""
+    """A case photo, after the same visibility check as the case page — the only way to a photo.
+
+    Nothing serves MEDIA_ROOT directly. In production the web server sends the bytes after this
+    check (settings.LINLI_MEDIA_SERVER: ``nginx`` answers with X-Accel-Redirect to an internal
+    location, ``sendfile`` with X-Sendfile; docs/deployment.md), so a worker process is not tied up.
+    """
     case = get_visible_or_404(Case.objects.all(), request.user, pk=pk)
-    try:
-        photo = Attachment.objects.get(pk=attachment_id, case=case)
-        handle = photo.file.open("rb")
-    except (Attachment.DoesNotExist, FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
+    photo = Attachment.objects.filter(pk=attachment_id, case=case).first()
+    if photo is None:
+        raise Http404
+    name = photo.stored_name
+    path = Path(settings.MEDIA_ROOT) / name
+    if not path.exists() and not publish(name):  # committed, but the move after the commit never ran
+        raise Http404
+    response: HttpResponseBase
+    if settings.LINLI_MEDIA_SERVER == "nginx":
+        response = HttpResponse(content_type="image/jpeg")
+        response["X-Accel-Redirect"] = settings.LINLI_MEDIA_INTERNAL_URL.rstrip("/") + "/" + name
+    elif settings.LINLI_MEDIA_SERVER == "sendfile":
+        response = HttpResponse(content_type="image/jpeg")
+        response["X-Sendfile"] = str(path.resolve())
+    else:
+        try:
+            response = FileResponse(path.open("rb"), content_type="image/jpeg")
+        except OSError as exc:
+            raise Http404 from exc
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

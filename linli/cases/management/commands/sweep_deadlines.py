@@ -8,8 +8,9 @@ django-tasks has no scheduler, so this command is the clock:
     linli sweep_deadlines --now        run one sweep in this process, without a worker, and print it
 
 A sweep is not enqueued again while one is still waiting in the queue (a stopped worker does not pile
-them up), and finished sweep results older than a day are pruned. Running two of these loops, or two
-workers, is safe: the sweep claims each case's work with a conditional UPDATE.
+them up), finished sweep results older than a day are pruned, and photos left pending by a crash or a
+rollback are published or deleted (linli/cases/photos.py, ``finish_pending_uploads``). Running two of
+these loops, or two workers, is safe: the sweep claims each case's work with a conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from linli.cases.deadlines import sweep, sweep_deadlines
+from linli.cases.photos import finish_pending_uploads
 
 
 def _queued() -> bool:
@@ -57,6 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, every: float = 0, now: bool = False, **options: Any) -> None:
         if now:
             self.stdout.write(json.dumps(sweep().as_dict(), ensure_ascii=False))
+            finish_pending_uploads()
             return
         while True:
             if _queued():
@@ -65,6 +68,7 @@ class Command(BaseCommand):
                 result = sweep_deadlines.enqueue()
                 self.stdout.write(f"sweep queued: {result.id}")
             _prune()
+            finish_pending_uploads()
             if every <= 0:
                 return
             self.stdout.flush()
