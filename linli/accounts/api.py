@@ -59,7 +59,7 @@ class TokenView(APIView):
         username = form.validated_data["username"].strip()
         ip = client_ip(request._request)
         params = {"limit": settings.LOGIN_FAILURE_LIMIT, "minutes": settings.LOGIN_LOCKOUT_MINUTES}
-        if lockout.is_locked(username, ip):
+        if lockout.refuse_if_locked(username, ip):
             message = _("登录失败次数过多，账号已临时锁定，请 %(minutes)s 分钟后再试或联系管理员。") % params
             raise exceptions.ValidationError({NON_FIELD_ERRORS: [message]}, code="locked")
         user = authenticate(request._request, username=username, password=form.validated_data["password"])
@@ -67,6 +67,6 @@ class TokenView(APIView):
             lockout.note_failure(username, ip)
             message = _("用户名或密码错误。连续输错 %(limit)s 次将锁定账号 %(minutes)s 分钟。") % params
             raise exceptions.ValidationError({NON_FIELD_ERRORS: [message]}, code="invalid_login")
-        lockout.clear_failures(username)
+        lockout.clear_failures(username, ip=ip)
         token = issue_api_token(user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)

@@ -26,7 +26,7 @@ class LoginForm(AuthenticationForm):
         username = (self.cleaned_data.get("username") or "").strip()
         ip = client_ip(self.request) if self.request is not None else ""
         params = {"limit": settings.LOGIN_FAILURE_LIMIT, "minutes": settings.LOGIN_LOCKOUT_MINUTES}
-        if username and lockout.is_locked(username, ip):
+        if username and lockout.refuse_if_locked(username, ip):
             raise forms.ValidationError(self.error_messages["locked"], code="locked", params=params)
         try:
             cleaned = super().clean()
@@ -38,7 +38,7 @@ class LoginForm(AuthenticationForm):
                     self.error_messages["invalid_login"], code="invalid_login", params=params
                 ) from error
             raise
-        lockout.clear_failures(username)
+        lockout.clear_failures(username, ip=ip)
         return cleaned
 
 
