@@ -333,7 +333,10 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=100, label=_("标题"))
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000, label=_("描述"))
     source = serializers.ChoiceField(  # type: ignore[assignment]  # a field named like Field.source
-        choices=Source.choices, default=Source.API, label=_("来源")
+        choices=Source.choices,
+        default=Source.API,
+        label=_("来源"),
+        help_text=_("工作人员按受理渠道填写；居民只能是系统接口或居民网上反映。"),
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL, label=_("紧急程度"))
     house = ScopedReferenceField(House.objects.all(), _("房屋"), required=False, label=_("房屋编号"))

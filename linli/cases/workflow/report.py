@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,24 @@ S = CaseStatus
 
 # --- report ----------------------------------------------------------------------------------------
 
+# Who does not handle cases (a resident, an integration account) reports through a channel that fixes
+# the source: they may not file a complaint as 网格巡查 or 上级交办, which would skew the source counts.
+CHANNEL_SOURCES = frozenset({Source.PORTAL, Source.API})
+
+
+def _source_for(actor: User, source: str | None) -> str:
+    """The source a report is stored with: the staff member's choice, else the reporter's channel."""
+    staff = actor.has_capability(Capability.HANDLE_CASES)
+    if source is None or source == "":
+        return Source.PATROL if staff else Source.PORTAL
+    if source not in Source.values:
+        raise ActionError(_("来源“%(value)s”不存在。") % {"value": source}, field="source")
+    if not staff and source not in CHANNEL_SOURCES:
+        raise ActionError(
+            _("来源由上报渠道决定，居民不能指定为“%(value)s”。") % {"value": Source(source).label}, field="source"
+        )
+    return source
+
 
 @action
 def report_case(
@@ -39,7 +57,7 @@ def report_case(
     category: Category,
     title: str,
     description: str = "",
-    source: str = Source.PATROL,
+    source: str | None = None,
     priority: str = Priority.NORMAL,
     house: House | None = None,
     building: Building | None = None,
@@ -61,8 +79,7 @@ def report_case(
     if not 2 <= len(title) <= 100:
         raise ActionError(_("标题须为 2 到 100 个字。"), field="title")
     description = _clean_note(description, required=False, what=_("描述"), field="description")
-    if source not in Source.values:
-        raise ActionError(_("来源“%(value)s”不存在。") % {"value": source}, field="source")
+    source = _source_for(cast(User, actor), source)
     if priority not in Priority.values:
         raise ActionError(_("紧急程度“%(value)s”不存在。") % {"value": priority}, field="priority")
     if house is not None:
